@@ -45,7 +45,7 @@ pub fn cores() -> usize {
 /// `what` says in plain words what was counted, e.g. `"jobs in flight at once"`.
 #[track_caller]
 pub fn expect_at_least(what: &str, measured: usize, needed: usize) {
-    let detail = format!("{measured} {what}, needed at least {needed}");
+    let detail = format!("{measured}, needed at least {needed}");
     if measured >= needed {
         report::record(what, Outcome::Passed, &detail);
     } else {
@@ -58,7 +58,7 @@ pub fn expect_at_least(what: &str, measured: usize, needed: usize) {
 /// more than `needed` connections at once.
 #[track_caller]
 pub fn expect_at_most(what: &str, measured: usize, limit: usize) {
-    let detail = format!("{measured} {what}, allowed at most {limit}");
+    let detail = format!("{measured}, allowed at most {limit}");
     if measured <= limit {
         report::record(what, Outcome::Passed, &detail);
     } else {

@@ -39,12 +39,13 @@ pub fn profile(job: impl FnOnce()) -> Profile {
     todo!("measure the job's wall-clock and CPU time")
 }
 
-/// Says whether a job with this profile mostly waits or mostly computes.
+/// Says whether a job that took `wall` on the wall clock and `cpu` on the CPU mostly
+/// waits or mostly computes.
 ///
 /// A job computes when its CPU time is at least half of its wall time; otherwise it
 /// waits. A job that took no wall time at all did not compute anything: it waits.
-pub fn classify(profile: &Profile) -> Kind {
-    // TODO: compare `profile.cpu` with `profile.wall` (e.g. as `f64` seconds).
-    let _ = profile;
+pub fn classify(wall: Duration, cpu: Duration) -> Kind {
+    // TODO: compare `cpu` with `wall` (in integer nanoseconds, or as `f64` seconds).
+    let _ = (wall, cpu);
     todo!("compare CPU time with wall time")
 }

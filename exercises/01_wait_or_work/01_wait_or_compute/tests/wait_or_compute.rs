@@ -26,7 +26,7 @@ fn a_sleeping_job_waits() {
         p.cpu,
         p.wall
     );
-    assert_eq!(classify(&p), Kind::Waits, "a job that sleeps waits");
+    assert_eq!(classify(p.wall, p.cpu), Kind::Waits, "a job that sleeps waits");
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn a_spinning_job_computes() {
         test_support::Outcome::Passed,
         &format!("{:.0}% on the CPU, needed more than 50%", share * 100.0),
     );
-    assert_eq!(classify(&best), Kind::Computes, "a job that spins computes");
+    assert_eq!(classify(best.wall, best.cpu), Kind::Computes, "a job that spins computes");
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn classification_table() {
     ];
     let mut table = String::from("job                  wall    cpu     kind\n");
     for (name, wall, cpu) in cases {
-        let kind = classify(&Profile { wall, cpu });
+        let kind = classify(wall, cpu);
         table += &format!(
             "{name:<20} {:>4} ms {:>4} ms {kind:?}\n",
             wall.as_millis(),

@@ -43,16 +43,17 @@ pub fn profile(job: impl FnOnce()) -> Profile {
     }
 }
 
-/// Says whether a job with this profile mostly waits or mostly computes.
+/// Says whether a job that took `wall` on the wall clock and `cpu` on the CPU mostly
+/// waits or mostly computes.
 ///
 /// A job computes when its CPU time is at least half of its wall time; otherwise it
 /// waits. A job that took no wall time at all did not compute anything: it waits.
-pub fn classify(profile: &Profile) -> Kind {
-    if profile.wall.is_zero() {
+pub fn classify(wall: Duration, cpu: Duration) -> Kind {
+    if wall.is_zero() {
         return Kind::Waits;
     }
     // cpu / wall >= 1/2, in integers: no rounding at the boundary.
-    if profile.cpu * 2 >= profile.wall {
+    if cpu * 2 >= wall {
         Kind::Computes
     } else {
         Kind::Waits

@@ -1,0 +1,308 @@
+//! `cargo xtask book build|serve|test`: the book, driven through the mdbook crates as
+//! a library, so a fresh machine needs nothing but cargo.
+
+use crate::course::Course;
+use crate::runner::cargo;
+use anyhow::{Context, Result, bail};
+use mdbook_driver::MDBook;
+use mdbook_driver::book::BookItem;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BookCommand {
+    /// Render the book to HTML in book/build.
+    Build,
+    /// Build the book, serve it on this machine and rebuild it when a page changes.
+    Serve {
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Check the book: every page exists, every exercise is linked, and every Rust
+    /// snippet compiles and runs.
+    Test,
+}
+
+pub fn run(command: BookCommand) -> Result<i32> {
+    let course = Course::load()?;
+    match command {
+        BookCommand::Build => {
+            let out = build(&course)?;
+            println!("book built: {}", out.join("index.html").display());
+            Ok(0)
+        }
+        BookCommand::Serve { port } => serve(&course, port),
+        BookCommand::Test => test(&course),
+    }
+}
+
+pub fn book_dir(course: &Course) -> PathBuf {
+    course.root.join("book")
+}
+
+/// Renders the book; returns the folder with `index.html`.
+pub fn build(course: &Course) -> Result<PathBuf> {
+    let book = MDBook::load(book_dir(course)).context("cannot load the book (book/book.toml)")?;
+    book.build().context("cannot build the book")?;
+    Ok(book.build_dir_for("html"))
+}
+
+fn serve(course: &Course, port: u16) -> Result<i32> {
+    let out = build(course)?;
+    let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| {
+        anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}; pick another with --port")
+    })?;
+    println!("serving the book at http://127.0.0.1:{port}/ (Ctrl-C to stop); pages are rebuilt when book/src changes");
+
+    // Rebuild on change: poll the sources' modification times (no extra dependency,
+    // and good enough for a person editing a page).
+    let src = book_dir(course).join("src");
+    let watched_course = course.clone();
+    std::thread::spawn(move || {
+        let mut last = newest_change(&src);
+        loop {
+            std::thread::sleep(Duration::from_millis(700));
+            let now = newest_change(&src);
+            if now > last {
+                last = now;
+                match build(&watched_course) {
+                    Ok(_) => eprintln!("rebuilt the book"),
+                    Err(e) => eprintln!("error: {e:#}"),
+                }
+            }
+        }
+    });
+
+    for request in server.incoming_requests() {
+        let response = respond(&out, request.url());
+        let _ = request.respond(response);
+    }
+    Ok(0)
+}
+
+fn newest_change(dir: &Path) -> SystemTime {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let t = if path.is_dir() {
+                newest_change(&path)
+            } else {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(SystemTime::UNIX_EPOCH)
+            };
+            newest = newest.max(t);
+        }
+    }
+    newest
+}
+
+/// A static file from the built book, or a 404.
+pub fn respond(root: &Path, url: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let path = url.split(['?', '#']).next().unwrap_or("/");
+    let decoded = percent_decode(path);
+    let mut file = root.to_path_buf();
+    for part in decoded.split('/') {
+        if part.is_empty() || part == "." || part == ".." {
+            continue;
+        }
+        file.push(part);
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) => {
+            let header = tiny_http::Header::from_bytes("Content-Type", content_type(&file))
+                .expect("a valid header");
+            tiny_http::Response::from_data(bytes).with_header(header)
+        }
+        Err(_) => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css",
+        "js" => "application/javascript",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" => "application/json",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "ico" => "image/x-icon",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn test(course: &Course) -> Result<i32> {
+    let mut faults = consistency_faults(course)?;
+    let externs = snippet_libraries(course)?;
+    faults.extend(test_snippets(course, &externs)?);
+    if faults.is_empty() {
+        println!("book ok: every page exists, every exercise is linked, every snippet compiles and runs");
+        Ok(0)
+    } else {
+        for f in &faults {
+            println!("{f}");
+        }
+        println!("book test: {} problem(s)", faults.len());
+        Ok(1)
+    }
+}
+
+/// Pages and links that must hold between the book and the exercises.
+fn consistency_faults(course: &Course) -> Result<Vec<String>> {
+    let mut faults = Vec::new();
+    // Loading fails on a SUMMARY.md entry without its file (`create-missing = false`).
+    let book = MDBook::load(book_dir(course)).context("cannot load the book (book/book.toml)")?;
+    let src = book.source_dir();
+    for e in &course.exercises {
+        // Every exercise is named on a page of its chapter's folder (`chNN-*`).
+        let chapter_dirs: Vec<PathBuf> = std::fs::read_dir(&src)?
+            .flatten()
+            .map(|d| d.path())
+            .filter(|p| {
+                p.is_dir()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&format!("ch{}-", e.chapter)))
+            })
+            .collect();
+        let needle = format!("exercises/{}", e.rel.to_string_lossy());
+        let linked = chapter_dirs.iter().any(|dir| {
+            std::fs::read_dir(dir).into_iter().flatten().flatten().any(|f| {
+                std::fs::read_to_string(f.path()).is_ok_and(|text| text.contains(&needle))
+            })
+        });
+        if chapter_dirs.is_empty() {
+            faults.push(format!("exercise {} has no chapter folder book/src/ch{}-*/", e.id(), e.chapter));
+        } else if !linked {
+            faults.push(format!("exercise {} ({needle}) is not mentioned on any page of its chapter", e.id()));
+        }
+    }
+    Ok(faults)
+}
+
+/// `--extern` arguments for the crates snippets may use, built by `book-snippet-deps`.
+fn snippet_libraries(course: &Course) -> Result<Vec<String>> {
+    eprintln!("building the crates the book's snippets use (tokio, rayon)...");
+    let output = Command::new(cargo())
+        .args(["build", "-p", "book-snippet-deps", "--message-format=json"])
+        .env("CARGO_TARGET_DIR", course.root.join("target"))
+        .current_dir(&course.root)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!("cannot build book/snippet-deps");
+    }
+    let mut args = Vec::new();
+    let mut deps_dir = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let name = msg["target"]["name"].as_str().unwrap_or("");
+        if !["tokio", "rayon"].contains(&name) {
+            continue;
+        }
+        if let Some(rlib) = msg["filenames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str())
+            .find(|f| f.ends_with(".rlib"))
+        {
+            args.push(format!("--extern={name}={rlib}"));
+            deps_dir = Path::new(rlib).parent().map(Path::to_path_buf);
+        }
+    }
+    let deps_dir = deps_dir.context("cargo reported no tokio or rayon library")?;
+    args.push(format!("-Ldependency={}", deps_dir.display()));
+    Ok(args)
+}
+
+/// Runs `rustdoc --test` on every chapter, as `mdbook test` does, with `externs`.
+fn test_snippets(course: &Course, externs: &[String]) -> Result<Vec<String>> {
+    struct NoRender;
+    impl mdbook_renderer::Renderer for NoRender {
+        fn name(&self) -> &str {
+            "test"
+        }
+        fn render(&self, _: &mdbook_renderer::RenderContext) -> mdbook_driver::errors::Result<()> {
+            Ok(())
+        }
+    }
+    let book = MDBook::load(book_dir(course))?;
+    let edition = book
+        .config
+        .rust
+        .edition
+        .map(|e| format!("{e:?}").trim_start_matches('E').to_string())
+        .unwrap_or_else(|| "2021".to_string());
+    let (preprocessed, _) = book.preprocess_book(&NoRender)?;
+    let temp = course.scratch_dir().join("book-test");
+    let _ = std::fs::remove_dir_all(&temp);
+    let mut faults = Vec::new();
+    for item in preprocessed.iter() {
+        let BookItem::Chapter(chapter) = item else { continue };
+        let Some(path) = chapter.path.as_ref().filter(|p| !p.as_os_str().is_empty()) else {
+            continue;
+        };
+        if !chapter.content.contains("```rust") {
+            continue;
+        }
+        let file = temp.join(path);
+        std::fs::create_dir_all(file.parent().expect("a chapter file has a folder"))?;
+        std::fs::write(&file, &chapter.content)?;
+        eprintln!("testing the snippets of {}", path.display());
+        let output = Command::new("rustdoc")
+            .arg(&file)
+            .arg("--test")
+            .arg("--edition")
+            .arg(&edition)
+            .args(externs)
+            .current_dir(&temp)
+            .output()
+            .context("cannot run rustdoc")?;
+        if !output.status.success() {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            eprintln!("{stdout}{stderr}");
+            faults.push(format!("book/src/{}: a snippet does not compile or fails (output above)", path.display()));
+        }
+    }
+    Ok(faults)
+}

@@ -1,0 +1,200 @@
+//! `cargo xtask check`: grades the learner's exercises (or, with `--solutions`, the
+//! solutions) and prints one status line per exercise.
+
+use crate::course::{Course, Exercise, readme_hint};
+use crate::runner::{self, Batch, Graded, RunOptions, Status};
+use crate::scratch;
+use anyhow::Result;
+use std::io::Write;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Which exercises: a chapter (`01`), one exercise (`01/02`) or its name
+    /// (`four_jobs`); all of them when none is given.
+    pub selectors: Vec<String>,
+    /// Grade the solutions with the same tests instead of your exercises.
+    #[arg(long)]
+    pub solutions: bool,
+    /// Wall-clock limit for the tests of one exercise, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Show the tests' own output.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl CheckArgs {
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            timeout: Duration::from_secs(self.timeout.max(1)),
+            verbose: self.verbose,
+            env: Vec::new(),
+        }
+    }
+}
+
+pub fn run(args: CheckArgs) -> Result<i32> {
+    let course = Course::load()?;
+    let selected = course.select(&args.selectors)?;
+    let graded = if args.solutions {
+        grade_solutions(&course, &selected, &args.run_options())?
+    } else {
+        grade_exercises(&course, &selected, &args.run_options())?
+    };
+    let mut out = std::io::stdout().lock();
+    print_report(&course, &graded, &mut out)?;
+    Ok(if graded.iter().all(|g| g.status.is_pass()) { 0 } else { 1 })
+}
+
+/// The learner's exercises, in place (the tests run from `exercises/`; only the
+/// target directory is written).
+pub fn grade_exercises(course: &Course, selected: &[Exercise], options: &RunOptions) -> Result<Vec<Graded>> {
+    let batch = Batch {
+        manifest: course.root.join("Cargo.toml"),
+        packages: selected
+            .iter()
+            .map(|e| (e.clone(), course.exercise_dir(e)))
+            .collect(),
+        name: "exercises",
+    };
+    runner::grade(course, &batch, options)
+}
+
+/// The solutions, swapped into scratch copies of the exercises.
+pub fn grade_solutions(course: &Course, selected: &[Exercise], options: &RunOptions) -> Result<Vec<Graded>> {
+    let overlay = scratch::overlay(course, "solutions", selected, |e| course.solution_dir(e))?;
+    let batch = Batch {
+        manifest: overlay.manifest(),
+        packages: overlay.present.clone(),
+        name: "solutions",
+    };
+    let mut graded = runner::grade(course, &batch, options)?;
+    for (exercise, what) in overlay.missing {
+        graded.push(Graded {
+            exercise,
+            status: Status::Missing { what },
+            tests_passed: 0,
+            tests_total: 0,
+            duration: Duration::ZERO,
+        });
+    }
+    graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
+    Ok(graded)
+}
+
+/// One status line per exercise (with indented details), then the summary line.
+pub fn print_report(course: &Course, graded: &[Graded], out: &mut impl Write) -> Result<()> {
+    for g in graded {
+        print_status(course, g, out)?;
+    }
+    writeln!(out, "{}", summary(graded))?;
+    if let Some(next) = graded.iter().find(|g| !g.status.is_pass_or_not_checked()) {
+        writeln!(
+            out,
+            "next: exercises/{}/src/lib.rs, then `cargo xtask check {}`",
+            next.exercise.rel.to_string_lossy(),
+            next.exercise.id()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn print_status(course: &Course, g: &Graded, out: &mut impl Write) -> Result<()> {
+    let e = &g.exercise;
+    let head = format!("{} {:<22} {:<13}", e.id(), e.slug, g.status.label());
+    let indent = "      ";
+    let (hint, section) = readme_hint(&course.exercise_dir(e));
+    let hint_line = |out: &mut dyn Write| -> std::io::Result<()> {
+        match (&hint, &section) {
+            (Some(h), Some(s)) => writeln!(out, "{indent}hint: {h} (read {s})"),
+            (Some(h), None) => writeln!(out, "{indent}hint: {h}"),
+            (None, Some(s)) => writeln!(out, "{indent}hint: read {s}"),
+            (None, None) => Ok(()),
+        }
+    };
+    match &g.status {
+        Status::Passed { figures } => {
+            writeln!(
+                out,
+                "{head} {}/{} tests in {:.1}s",
+                g.tests_passed,
+                g.tests_total,
+                g.duration.as_secs_f64()
+            )?;
+            for f in figures {
+                writeln!(out, "{indent}{f}")?;
+            }
+        }
+        Status::NotChecked { reasons, figures } => {
+            writeln!(out, "{head} {}/{} tests passed, but not every check could run here", g.tests_passed, g.tests_total)?;
+            for r in reasons {
+                writeln!(out, "{indent}not checked: {r}")?;
+            }
+            for f in figures {
+                writeln!(out, "{indent}{f}")?;
+            }
+        }
+        Status::Failed { test, message } => {
+            let mut lines = message.lines();
+            let first = lines.next().unwrap_or("");
+            if test.is_empty() {
+                writeln!(out, "{head} {first}")?;
+            } else {
+                writeln!(out, "{head} {test}: {first}")?;
+            }
+            for l in lines.take(4) {
+                writeln!(out, "{indent}{}", l.trim_end())?;
+            }
+            hint_line(out)?;
+        }
+        Status::NotStarted { todo } => {
+            if todo.is_empty() {
+                writeln!(out, "{head} still `todo!()` in src/")?;
+            } else {
+                writeln!(out, "{head} still `todo!()`: {todo}")?;
+            }
+        }
+        Status::CompileError { error } => {
+            writeln!(out, "{head} {error}")?;
+            hint_line(out)?;
+        }
+        Status::TimedOut { limit, test } => {
+            let during = test.as_ref().map(|t| format!(" in `{t}`")).unwrap_or_default();
+            writeln!(
+                out,
+                "{head} killed after {}s{during}: a deadlock or an endless loop is likely",
+                limit.as_secs()
+            )?;
+            hint_line(out)?;
+        }
+        Status::Missing { what } => writeln!(out, "{head} {what}")?,
+    }
+    Ok(())
+}
+
+/// `1/2 exercises done (1 not started)`.
+pub fn summary(graded: &[Graded]) -> String {
+    let done = graded.iter().filter(|g| g.status.is_pass()).count();
+    let mut others: Vec<(&str, usize)> = Vec::new();
+    for g in graded.iter().filter(|g| !g.status.is_pass()) {
+        let label = g.status.label();
+        match others.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => others.push((label, 1)),
+        }
+    }
+    let rest = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            others
+                .iter()
+                .map(|(l, n)| format!("{n} {l}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!("{done}/{} exercises done{rest}", graded.len())
+}

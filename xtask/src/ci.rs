@@ -1,0 +1,81 @@
+//! `cargo xtask ci`: everything the project promises, in the order a failure is
+//! cheapest to find. CI runs exactly this (`.ci/run`).
+
+use crate::course::Course;
+use crate::runner::cargo;
+use crate::scratch;
+use anyhow::{Context, Result};
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run() -> Result<i32> {
+    let course = Course::load()?;
+    let started = Instant::now();
+    let xtask = std::env::current_exe().context("cannot find the xtask binary")?;
+    let lint_overlay = || -> Result<Command> {
+        // The solutions are linted in the same scratch workspace the tests use.
+        let overlay = scratch::overlay(&course, "solutions-lint", &course.exercises, |e| course.solution_dir(e))?;
+        let mut cmd = cargo_cmd(&course, &["clippy", "--all-targets", "--workspace"]);
+        cmd.arg("--manifest-path").arg(overlay.manifest()).args(["--", "-D", "warnings"]);
+        Ok(cmd)
+    };
+    let steps: Vec<(&str, Box<dyn Fn() -> Result<Command>>)> = vec![
+        ("format", Box::new(|| Ok(cargo_cmd(&course, &["fmt", "--all", "--check"])))),
+        (
+            "clippy",
+            Box::new(|| {
+                Ok(cargo_cmd(
+                    &course,
+                    &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+                ))
+            }),
+        ),
+        ("clippy on the solutions", Box::new(lint_overlay)),
+        (
+            "the tool's own tests",
+            Box::new(|| {
+                // The dev profile shares the build of the running xtask.
+                Ok(cargo_cmd(
+                    &course,
+                    &["test", "--profile", "dev", "-p", "xtask", "-p", "test-support"],
+                ))
+            }),
+        ),
+        ("verify", Box::new(|| Ok(xtask_cmd(&xtask, &["verify"])))),
+        ("book build", Box::new(|| Ok(xtask_cmd(&xtask, &["book", "build"])))),
+        ("book test", Box::new(|| Ok(xtask_cmd(&xtask, &["book", "test"])))),
+    ];
+    let total = steps.len();
+    for (i, (name, make)) in steps.iter().enumerate() {
+        let step_start = Instant::now();
+        eprintln!("==> [{}/{total}] {name}", i + 1);
+        let status = make()?
+            .status()
+            .with_context(|| format!("cannot start step `{name}`"))?;
+        let took = step_start.elapsed().as_secs_f64();
+        if !status.success() {
+            println!("ci: step `{name}` failed after {took:.0}s");
+            return Ok(1);
+        }
+        println!("ci: {name} ok ({took:.0}s)");
+    }
+    println!(
+        "ci: all {total} steps passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+fn cargo_cmd(course: &Course, args: &[&str]) -> Command {
+    let mut cmd = Command::new(cargo());
+    cmd.args(args)
+        .current_dir(&course.root)
+        .env("CARGO_TARGET_DIR", course.root.join("target"));
+    cmd
+}
+
+fn xtask_cmd(xtask: &std::path::Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(xtask);
+    cmd.args(args);
+    cmd
+}

@@ -1,0 +1,283 @@
+//! The course on disk: where the exercises are, what they are called, and how a
+//! learner's selector (`01`, `01/02`, `four_jobs`, `ex01_02_four_jobs`) picks them.
+//!
+//! The naming rule: `exercises/NN_chapter/MM_slug/` is the package `exNN_MM_slug`,
+//! its solution lives at `solutions/NN_chapter/MM_slug/`.
+
+use crate::suggest;
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+/// One exercise crate.
+#[derive(Clone, Debug)]
+pub struct Exercise {
+    /// `01` in `exercises/01_wait_or_work/02_four_jobs`.
+    pub chapter: String,
+    /// `01_wait_or_work`.
+    pub chapter_dir: String,
+    /// `02`.
+    pub number: String,
+    /// `four_jobs`.
+    pub slug: String,
+    /// `01_wait_or_work/02_four_jobs`, the path below `exercises/` and `solutions/`.
+    pub rel: PathBuf,
+    /// `ex01_02_four_jobs`.
+    pub package: String,
+}
+
+impl Exercise {
+    /// `01/02`, the short name used in status lines and selectors.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.chapter, self.number)
+    }
+
+    /// The package name the naming rule gives the folder `NN_chapter/MM_slug`.
+    pub fn package_for(chapter: &str, number: &str, slug: &str) -> String {
+        format!("ex{chapter}_{number}_{slug}")
+    }
+}
+
+/// The repository: its root and its exercises, in order.
+#[derive(Clone, Debug)]
+pub struct Course {
+    pub root: PathBuf,
+    pub exercises: Vec<Exercise>,
+}
+
+impl Course {
+    /// The course this xtask was built from.
+    pub fn load() -> Result<Self> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .context("xtask must live one folder below the workspace root")?
+            .to_path_buf();
+        Self::at(&root)
+    }
+
+    /// The course at `root`, which must hold `exercises/`.
+    pub fn at(root: &Path) -> Result<Self> {
+        let exercises = discover(&root.join("exercises"))?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            exercises,
+        })
+    }
+
+    pub fn exercises_dir(&self) -> PathBuf {
+        self.root.join("exercises")
+    }
+
+    pub fn solutions_dir(&self) -> PathBuf {
+        self.root.join("solutions")
+    }
+
+    pub fn exercise_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.exercises_dir().join(&exercise.rel)
+    }
+
+    pub fn solution_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.solutions_dir().join(&exercise.rel)
+    }
+
+    /// Scratch space of the tool, inside the target directory (never in `exercises/`).
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.root.join("target").join("wait-or-work")
+    }
+
+    /// The exercises the selectors pick, in course order, without repeats. No selector
+    /// means all of them. An unknown selector is an error naming the nearest choices.
+    pub fn select(&self, selectors: &[String]) -> Result<Vec<Exercise>> {
+        if selectors.is_empty() {
+            return Ok(self.exercises.clone());
+        }
+        let mut picked = vec![false; self.exercises.len()];
+        for selector in selectors {
+            let matches: Vec<usize> = self
+                .exercises
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| matches(e, selector))
+                .map(|(i, _)| i)
+                .collect();
+            if matches.is_empty() {
+                bail!("{}", self.unknown_selector(selector));
+            }
+            for i in matches {
+                picked[i] = true;
+            }
+        }
+        Ok(self
+            .exercises
+            .iter()
+            .zip(picked)
+            .filter(|(_, p)| *p)
+            .map(|(e, _)| e.clone())
+            .collect())
+    }
+
+    fn unknown_selector(&self, selector: &str) -> String {
+        let mut choices: Vec<String> = Vec::new();
+        for e in &self.exercises {
+            choices.push(e.id());
+            choices.push(e.slug.clone());
+            choices.push(e.package.clone());
+            if !choices.contains(&e.chapter) {
+                choices.push(e.chapter.clone());
+            }
+        }
+        let nearest = suggest::nearest(selector, &choices, 3);
+        let nearest = if nearest.is_empty() {
+            let mut ids: Vec<String> = self.exercises.iter().map(|e| e.id()).collect();
+            ids.truncate(3);
+            ids
+        } else {
+            nearest
+        };
+        format!(
+            "no exercise matches `{selector}`; nearest: {} (a chapter like `01`, an exercise like `01/02`, or its name)",
+            nearest
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn matches(exercise: &Exercise, selector: &str) -> bool {
+    let selector = selector.trim().trim_end_matches('/');
+    let normalized = selector.replace('-', "_");
+    let number_of = |s: &str| s.parse::<u32>().ok();
+    if let Some((chapter, number)) = selector.split_once('/') {
+        // `01/02`, `1/2`, or `01_wait_or_work/02_four_jobs`.
+        let same = |given: &str, ours: &str, dir: &str| {
+            given == dir || (number_of(given).is_some() && number_of(given) == number_of(ours))
+        };
+        let exercise_dir = format!("{}_{}", exercise.number, exercise.slug);
+        return same(chapter, &exercise.chapter, &exercise.chapter_dir)
+            && same(number, &exercise.number, &exercise_dir);
+    }
+    if number_of(selector).is_some() {
+        return number_of(selector) == number_of(&exercise.chapter);
+    }
+    normalized == exercise.chapter_dir
+        || normalized == exercise.slug
+        || normalized == exercise.package
+        || normalized == format!("{}_{}", exercise.number, exercise.slug)
+}
+
+/// Every `exercises/NN_chapter/MM_slug/` that holds a `Cargo.toml`, in order.
+pub fn discover(exercises: &Path) -> Result<Vec<Exercise>> {
+    let mut found = Vec::new();
+    for chapter in sorted_dirs(exercises)
+        .with_context(|| format!("cannot read {}: is this the course folder?", exercises.display()))?
+    {
+        let Some((chapter_no, _)) = split_numbered(&chapter) else {
+            continue;
+        };
+        for ex in sorted_dirs(&exercises.join(&chapter))? {
+            let Some((number, slug)) = split_numbered(&ex) else {
+                continue;
+            };
+            if !exercises.join(&chapter).join(&ex).join("Cargo.toml").is_file() {
+                continue;
+            }
+            found.push(Exercise {
+                chapter: chapter_no.to_string(),
+                chapter_dir: chapter.clone(),
+                number: number.to_string(),
+                slug: slug.to_string(),
+                rel: Path::new(&chapter).join(&ex),
+                package: Exercise::package_for(chapter_no, number, slug),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// `02_four_jobs` -> (`02`, `four_jobs`).
+fn split_numbered(name: &str) -> Option<(&str, &str)> {
+    let (number, rest) = name.split_once('_')?;
+    (number.len() == 2 && number.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty())
+        .then_some((number, rest))
+}
+
+fn sorted_dirs(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The hint line (`Hint: ...`) and the book section linked from an exercise's README.
+pub fn readme_hint(exercise_dir: &Path) -> (Option<String>, Option<String>) {
+    let Ok(readme) = std::fs::read_to_string(exercise_dir.join("README.md")) else {
+        return (None, None);
+    };
+    let hint = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("Hint:"))
+        .map(|h| h.trim().to_string());
+    let section = readme.lines().find_map(|l| {
+        let start = l.find("](")? + 2;
+        let link = &l[start..];
+        let link = &link[..link.find(')')?];
+        let at = link.find("book/src/")?;
+        Some(format!("book/src/{}", &link[at + "book/src/".len()..]))
+    });
+    (hint, section)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(chapter_dir: &str, dir: &str) -> Exercise {
+        let (chapter, _) = split_numbered(chapter_dir).unwrap();
+        let (number, slug) = split_numbered(dir).unwrap();
+        Exercise {
+            chapter: chapter.into(),
+            chapter_dir: chapter_dir.into(),
+            number: number.into(),
+            slug: slug.into(),
+            rel: Path::new(chapter_dir).join(dir),
+            package: Exercise::package_for(chapter, number, slug),
+        }
+    }
+
+    #[test]
+    fn selectors_pick_chapters_and_exercises() {
+        let e = ex("01_wait_or_work", "02_four_jobs");
+        for yes in [
+            "01",
+            "1",
+            "01/02",
+            "1/2",
+            "01/02/",
+            "four_jobs",
+            "four-jobs",
+            "02_four_jobs",
+            "ex01_02_four_jobs",
+            "01_wait_or_work",
+            "01_wait_or_work/02_four_jobs",
+        ] {
+            assert!(matches(&e, yes), "{yes} should match");
+        }
+        for no in ["02", "01/01", "four", "ex01_01_four_jobs", "2/2", "x/y"] {
+            assert!(!matches(&e, no), "{no} should not match");
+        }
+    }
+
+    #[test]
+    fn the_naming_rule() {
+        assert_eq!(ex("03_waiting", "01_fetch_all").package, "ex03_01_fetch_all");
+        assert_eq!(split_numbered("1_x"), None);
+        assert_eq!(split_numbered("ab_x"), None);
+        assert_eq!(split_numbered("07_"), None);
+    }
+}

@@ -1,0 +1,667 @@
+//! Compiles exercises and runs their tests as child processes under a wall-clock
+//! limit, then turns what happened into one [`Status`] per exercise.
+//!
+//! Compiling goes through one `cargo test --no-run --message-format=json` for all
+//! selected exercises (so cargo builds them in parallel and tells which package an
+//! error belongs to). Each test executable then runs on its own, one at a time (timing
+//! tests must not compete with each other), in its own process group, which is killed
+//! whole when the limit is reached or the tests end: nothing is left behind.
+
+use crate::course::{Course, Exercise};
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+use wait_timeout::ChildExt;
+
+/// What became of one exercise.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// Every test passed and every check ran. `figures` are the measured values
+    /// beside the thresholds they were held to.
+    Passed { figures: Vec<String> },
+    /// Every test passed, but some checks could not run here.
+    NotChecked {
+        reasons: Vec<String>,
+        figures: Vec<String>,
+    },
+    /// A test failed: its name and its first failing expectation in plain words.
+    Failed { test: String, message: String },
+    /// Every failing test hit a `todo!()` and none passed.
+    NotStarted { todo: String },
+    CompileError { error: String },
+    /// Killed after the wall-clock limit.
+    TimedOut { limit: Duration, test: Option<String> },
+    /// The exercise (or its solution, or the student's copy) is not there.
+    Missing { what: String },
+}
+
+impl Status {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Passed { .. } => "passed",
+            Status::NotChecked { .. } => "not checked",
+            Status::Failed { .. } => "failed",
+            Status::NotStarted { .. } => "not started",
+            Status::CompileError { .. } => "compile error",
+            Status::TimedOut { .. } => "timed out",
+            Status::Missing { .. } => "missing",
+        }
+    }
+
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Status::Passed { .. })
+    }
+
+    /// Passed, or nothing failed and only some checks could not run here.
+    pub fn is_pass_or_not_checked(&self) -> bool {
+        matches!(self, Status::Passed { .. } | Status::NotChecked { .. })
+    }
+}
+
+/// One check reported by `test-support` through the `WOW_REPORT` file.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Report {
+    pub check: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// The result of grading one exercise.
+#[derive(Clone, Debug)]
+pub struct Graded {
+    pub exercise: Exercise,
+    pub status: Status,
+    pub tests_passed: usize,
+    pub tests_total: usize,
+    pub duration: Duration,
+}
+
+/// How to run the tests.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Wall-clock limit for all the tests of one exercise.
+    pub timeout: Duration,
+    /// Print the tests' own output.
+    pub verbose: bool,
+    /// Extra environment for the test processes (the grader's tests use it).
+    pub env: Vec<(String, String)>,
+}
+
+/// Where the packages to grade live: a workspace manifest and, for each exercise, its
+/// folder in that workspace.
+pub struct Batch<'a> {
+    pub manifest: PathBuf,
+    pub packages: Vec<(Exercise, PathBuf)>,
+    /// A name for the report folder (`exercises`, `solutions`, ...).
+    pub name: &'a str,
+}
+
+/// Compiles and runs every package of the batch; statuses in the batch's order.
+pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec<Graded>> {
+    if batch.packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    eprintln!(
+        "compiling {} exercise{} ({})...",
+        batch.packages.len(),
+        if batch.packages.len() == 1 { "" } else { "s" },
+        batch.name
+    );
+    let compiled = compile(course, batch)?;
+    let reports_dir = course.scratch_dir().join("reports").join(batch.name);
+    std::fs::create_dir_all(&reports_dir)?;
+    let mut graded = Vec::new();
+    let total = batch.packages.len();
+    for (i, (exercise, dir)) in batch.packages.iter().enumerate() {
+        let started = Instant::now();
+        let status_and_counts = match compiled.get(dir) {
+            Some(Compiled::Error(error)) => (Status::CompileError { error: error.clone() }, Vec::new(), 0, 0),
+            Some(Compiled::Executables(executables)) => {
+                eprintln!("[{}/{}] testing {} {}...", i + 1, total, exercise.id(), exercise.slug);
+                let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
+                let _ = std::fs::remove_file(&report_file);
+                let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
+                let run = run_tests(executables, dir, workspace_root, &report_file, options)?;
+                let reports = read_reports(&report_file);
+                let status = judge(&run, &reports, options.timeout);
+                (status, reports, run.passed(), run.results.len())
+            }
+            None => (
+                Status::CompileError {
+                    error: "not built: cargo stopped before reaching this exercise".to_string(),
+                },
+                Vec::new(),
+                0,
+                0,
+            ),
+        };
+        let (status, _reports, tests_passed, tests_total) = status_and_counts;
+        graded.push(Graded {
+            exercise: exercise.clone(),
+            status,
+            tests_passed,
+            tests_total,
+            duration: started.elapsed(),
+        });
+    }
+    Ok(graded)
+}
+
+#[derive(Debug)]
+enum Compiled {
+    Executables(Vec<PathBuf>),
+    Error(String),
+}
+
+/// `cargo test --no-run` for the whole batch; test executables or the first error
+/// of each package, keyed by package folder.
+fn compile(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>> {
+    let mut cmd = Command::new(cargo());
+    cmd.arg("test")
+        .arg("--no-run")
+        .arg("--no-fail-fast")
+        .arg("--message-format=json")
+        .arg("--manifest-path")
+        .arg(&batch.manifest);
+    for (exercise, _) in &batch.packages {
+        cmd.arg("-p").arg(&exercise.package);
+    }
+    cmd.env("CARGO_TARGET_DIR", course.root.join("target"))
+        .current_dir(&course.root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().context("cannot run cargo")?;
+    let stdout = child.stdout.take().expect("piped stdout");
+
+    let dirs: Vec<PathBuf> = batch
+        .packages
+        .iter()
+        .map(|(_, d)| canonical(d))
+        .collect();
+    let mut executables: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut errors: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut shared_error: Option<String> = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let manifest = msg["manifest_path"].as_str().map(|p| canonical(Path::new(p)));
+        let package_dir = manifest
+            .as_ref()
+            .and_then(|m| m.parent())
+            .map(Path::to_path_buf);
+        let ours = package_dir.as_ref().filter(|d| dirs.contains(d));
+        match msg["reason"].as_str() {
+            Some("compiler-artifact") => {
+                if let (Some(dir), Some(exe)) = (ours, msg["executable"].as_str())
+                    && msg["profile"]["test"].as_bool() == Some(true)
+                {
+                    executables
+                        .entry(dir.clone())
+                        .or_default()
+                        .push(PathBuf::from(exe));
+                }
+            }
+            Some("compiler-message") => {
+                if msg["message"]["level"].as_str() != Some("error") {
+                    continue;
+                }
+                let rendered = msg["message"]["rendered"].as_str().unwrap_or("").to_string();
+                let summary = first_error(&rendered);
+                match ours {
+                    Some(dir) => {
+                        errors.entry(dir.clone()).or_insert(summary);
+                    }
+                    None => {
+                        let who = package_dir
+                            .as_ref()
+                            .map(|d| crate::scratch::display_rel(&course.root, d))
+                            .unwrap_or_default();
+                        shared_error.get_or_insert(format!("in {who}: {summary}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    child.wait()?;
+
+    let mut out = BTreeMap::new();
+    for (dir, original) in dirs.iter().zip(batch.packages.iter().map(|(_, d)| d)) {
+        let compiled = if let Some(error) = errors.remove(dir) {
+            Compiled::Error(error)
+        } else if let Some(exes) = executables.remove(dir) {
+            Compiled::Executables(exes)
+        } else if let Some(shared) = &shared_error {
+            Compiled::Error(shared.clone())
+        } else {
+            continue;
+        };
+        out.insert(original.clone(), compiled);
+    }
+    Ok(out)
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// `error[E0308]: mismatched types (src/lib.rs:10:5)` from a rendered diagnostic.
+fn first_error(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let head = lines.next().unwrap_or("error").trim().to_string();
+    let location = lines
+        .find_map(|l| l.trim_start().strip_prefix("--> "))
+        .map(|l| format!(" ({})", l.trim()));
+    format!("{head}{}", location.unwrap_or_default())
+}
+
+/// What the test executables of one exercise did.
+#[derive(Debug, Default)]
+pub struct TestRun {
+    /// `(test name, passed?)` in the order they ran.
+    pub results: Vec<(String, bool)>,
+    /// The panic message of each failed test.
+    pub failures: BTreeMap<String, String>,
+    pub timed_out: bool,
+    /// A test that started but never finished (the likely culprit of a timeout or
+    /// a crash).
+    pub unfinished: Option<String>,
+    /// The process died of a signal or exited without a test summary.
+    pub crashed: Option<String>,
+}
+
+impl TestRun {
+    fn passed(&self) -> usize {
+        self.results.iter().filter(|(_, ok)| *ok).count()
+    }
+}
+
+fn run_tests(
+    executables: &[PathBuf],
+    package_dir: &Path,
+    workspace_root: &Path,
+    report_file: &Path,
+    options: &RunOptions,
+) -> Result<TestRun> {
+    let deadline = Instant::now() + options.timeout;
+    let mut run = TestRun::default();
+    for exe in executables {
+        let mut cmd = Command::new(exe);
+        // One test at a time: timing tests must not compete for the cores.
+        cmd.arg("--test-threads=1")
+            .current_dir(package_dir)
+            .env("WOW_REPORT", report_file)
+            .env("RUST_BACKTRACE", "0")
+            // The grader never writes snapshots: a mismatch fails, nothing is saved.
+            .env("INSTA_UPDATE", "no")
+            // insta finds snapshots from the workspace root and the test's `file!()`.
+            .env("INSTA_WORKSPACE_ROOT", workspace_root)
+            .env("CARGO_MANIFEST_DIR", package_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
+        for (key, value) in &options.env {
+            cmd.env(key, value);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("cannot start {}", exe.display()))?;
+        let stdout = drain(child.stdout.take().expect("piped"));
+        let stderr = drain(child.stderr.take().expect("piped"));
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let status = child.wait_timeout(remaining)?;
+        let timed_out = status.is_none();
+        kill_group(&mut child);
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        if options.verbose {
+            eprintln!("{stdout}{stderr}");
+        }
+        parse_libtest(&stdout, &mut run);
+        if timed_out {
+            run.timed_out = true;
+            return Ok(run);
+        }
+        if let Some(status) = status
+            && !status.success()
+            && !stdout.contains("test result:")
+        {
+            run.crashed = Some(describe_crash(status, &stderr));
+            return Ok(run);
+        }
+    }
+    Ok(run)
+}
+
+/// Reads a pipe to the end on a thread of its own, so that a chatty test can never
+/// block on a full pipe.
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Kills the child's whole process group (the tests and anything they started), then
+/// reaps the child.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // SAFETY: plain syscall; the group id is the child's pid (`process_group(0)`).
+        unsafe {
+            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn describe_crash(status: ExitStatus, stderr: &str) -> String {
+    if stderr.contains("has overflowed its stack") {
+        return "the test process overflowed its stack (endless recursion?)".to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("the test process was killed by signal {signal}");
+        }
+    }
+    format!("the test process exited with {status} before finishing")
+}
+
+/// Reads libtest's human output (`test name ... ok`, the `---- name stdout ----`
+/// sections of failures).
+pub fn parse_libtest(stdout: &str, run: &mut TestRun) {
+    let mut section: Option<(String, Vec<&str>)> = None;
+    let flush = |section: &mut Option<(String, Vec<&str>)>, run: &mut TestRun| {
+        if let Some((name, lines)) = section.take() {
+            run.failures.insert(name, failure_message(&lines));
+        }
+    };
+    for line in stdout.lines() {
+        if let Some(rest) = line.strip_prefix("test ")
+            && let Some((name, result)) = rest.rsplit_once(" ... ")
+        {
+            let name = name.to_string();
+            match result.trim() {
+                "ok" => run.results.push((name, true)),
+                "FAILED" => run.results.push((name, false)),
+                // Printed when the test starts; the result follows on the same line.
+                "" => run.unfinished = Some(name),
+                _ => {}
+            }
+            continue;
+        }
+        if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|rest| rest.trim_end().strip_suffix(" ..."))
+        {
+            run.unfinished = Some(name.to_string());
+            continue;
+        }
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" stdout ----"))
+        {
+            flush(&mut section, run);
+            section = Some((name.to_string(), Vec::new()));
+            continue;
+        }
+        if line == "failures:" || line.starts_with("test result:") {
+            flush(&mut section, run);
+            continue;
+        }
+        if let Some((_, lines)) = section.as_mut() {
+            lines.push(line);
+        }
+    }
+    flush(&mut section, run);
+    // A test that printed its name and then a result is not unfinished.
+    if let Some(name) = &run.unfinished
+        && run.results.iter().any(|(n, _)| n == name)
+    {
+        run.unfinished = None;
+    }
+}
+
+/// The panic message in a failure section, made short and plain.
+fn failure_message(lines: &[&str]) -> String {
+    // An insta mismatch: name the first differing line of the snapshot.
+    let expected = lines.iter().find_map(|l| l.split_once("│-").map(|(_, r)| r.trim_end()));
+    let got = lines.iter().find_map(|l| l.split_once("│+").map(|(_, r)| r.trim_end()));
+    let start = lines.iter().position(|l| l.contains("panicked at "));
+    let mut message: Vec<&str> = Vec::new();
+    if let Some(start) = start {
+        for l in &lines[start + 1..] {
+            if l.starts_with("note: run with `RUST_BACKTRACE") || l.starts_with("stack backtrace:") {
+                break;
+            }
+            if l.contains("panicked at ") {
+                break;
+            }
+            message.push(l);
+        }
+    }
+    while message.last().is_some_and(|l| l.trim().is_empty()) {
+        message.pop();
+    }
+    let text = message.join("\n").trim().to_string();
+    if text.to_lowercase().contains("snapshot assertion") {
+        return match (expected, got) {
+            (Some(e), Some(g)) => format!(
+                "the output differs from the expected snapshot: expected `{}`, got `{}`",
+                e.trim(),
+                g.trim()
+            ),
+            _ => format!("the output differs from the expected snapshot ({text})"),
+        };
+    }
+    if text.is_empty() {
+        "the test failed without a message".to_string()
+    } else {
+        text
+    }
+}
+
+fn read_reports(path: &Path) -> Vec<Report> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+const TODO_PREFIX: &str = "not yet implemented";
+
+/// Turns a test run and its reports into a status.
+pub fn judge(run: &TestRun, reports: &[Report], limit: Duration) -> Status {
+    if run.timed_out {
+        return Status::TimedOut {
+            limit,
+            test: run.unfinished.clone(),
+        };
+    }
+    let failed: Vec<&String> = run.results.iter().filter(|(_, ok)| !ok).map(|(n, _)| n).collect();
+    let passed = run.passed();
+    if let Some(crash) = &run.crashed {
+        let during = run
+            .unfinished
+            .as_ref()
+            .map(|t| format!(" during `{t}`"))
+            .unwrap_or_default();
+        return Status::Failed {
+            test: run.unfinished.clone().unwrap_or_default(),
+            message: format!("{crash}{during}"),
+        };
+    }
+    if !failed.is_empty() {
+        let message_of = |name: &String| run.failures.get(name).cloned().unwrap_or_default();
+        let all_todo = failed.iter().all(|n| message_of(n).starts_with(TODO_PREFIX));
+        if all_todo && passed == 0 {
+            let todo = message_of(failed[0]);
+            let todo = todo
+                .strip_prefix(TODO_PREFIX)
+                .map(|t| t.trim_start_matches(':').trim())
+                .unwrap_or("")
+                .to_string();
+            return Status::NotStarted { todo };
+        }
+        // Prefer a real failure over a leftover `todo!()`.
+        let first = failed
+            .iter()
+            .find(|n| !message_of(n).starts_with(TODO_PREFIX))
+            .unwrap_or(&failed[0]);
+        return Status::Failed {
+            test: (*first).clone(),
+            message: message_of(first),
+        };
+    }
+    if run.results.is_empty() {
+        return Status::Failed {
+            test: String::new(),
+            message: "no tests ran: were the tests deleted?".to_string(),
+        };
+    }
+    let figures: Vec<String> = reports
+        .iter()
+        .filter(|r| r.outcome == "passed")
+        .map(|r| format!("{}: {}", r.check, r.detail))
+        .collect();
+    let reasons: Vec<String> = reports
+        .iter()
+        .filter(|r| r.outcome == "not_checked")
+        .map(|r| format!("{}: {}", r.check, r.detail))
+        .collect();
+    if reasons.is_empty() {
+        Status::Passed { figures }
+    } else {
+        Status::NotChecked { reasons, figures }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAILED_OUTPUT: &str = "
+running 3 tests
+test a_sleeping_job_waits ... FAILED
+test classification_table ... FAILED
+test quick ... ok
+
+failures:
+
+---- a_sleeping_job_waits stdout ----
+
+thread 'a_sleeping_job_waits' (5359) panicked at src/lib.rs:39:5:
+not yet implemented: measure the job's wall-clock and CPU time
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+---- classification_table stdout ----
+-old snapshot
++new results
+────────────┬──────────
+    1       │-sleep 100 ms  Waits
+          1 │+sleep 100 ms  Computes
+────────────┴──────────
+
+thread 'classification_table' (5360) panicked at /x/insta/src/runtime.rs:1:1:
+snapshot assertion for 'classification_table' failed in line 96
+
+failures:
+    a_sleeping_job_waits
+    classification_table
+
+test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.08s
+";
+
+    #[test]
+    fn reads_results_and_failure_messages() {
+        let mut run = TestRun::default();
+        parse_libtest(FAILED_OUTPUT, &mut run);
+        assert_eq!(run.results.len(), 3);
+        assert_eq!(run.passed(), 1);
+        assert_eq!(
+            run.failures["a_sleeping_job_waits"],
+            "not yet implemented: measure the job's wall-clock and CPU time"
+        );
+        assert_eq!(
+            run.failures["classification_table"],
+            "the output differs from the expected snapshot: expected `sleep 100 ms  Waits`, got `sleep 100 ms  Computes`"
+        );
+        assert_eq!(run.unfinished, None);
+        let status = judge(&run, &[], Duration::from_secs(1));
+        assert_eq!(
+            status,
+            Status::Failed {
+                test: "classification_table".into(),
+                message: run.failures["classification_table"].clone()
+            }
+        );
+    }
+
+    #[test]
+    fn only_todos_means_not_started() {
+        let mut run = TestRun::default();
+        parse_libtest(&FAILED_OUTPUT.replace("test quick ... ok\n", ""), &mut run);
+        run.failures
+            .insert("classification_table".into(), "not yet implemented".into());
+        assert_eq!(
+            judge(&run, &[], Duration::from_secs(1)),
+            Status::NotStarted {
+                todo: "measure the job's wall-clock and CPU time".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_unfinished_test_is_named_on_timeout() {
+        let mut run = TestRun::default();
+        parse_libtest("running 2 tests\ntest fast ... ok\ntest stuck ...", &mut run);
+        run.timed_out = true;
+        assert_eq!(
+            judge(&run, &[], Duration::from_secs(5)),
+            Status::TimedOut {
+                limit: Duration::from_secs(5),
+                test: Some("stuck".into())
+            }
+        );
+    }
+
+    #[test]
+    fn not_checked_is_not_a_pass() {
+        let mut run = TestRun::default();
+        parse_libtest("test speedup ... ok\n", &mut run);
+        let reports = vec![Report {
+            check: "four jobs".into(),
+            outcome: "not_checked".into(),
+            detail: "needs 2 cores, this machine has 1".into(),
+        }];
+        let status = judge(&run, &reports, Duration::from_secs(5));
+        assert!(!status.is_pass());
+        assert_eq!(status.label(), "not checked");
+    }
+
+    #[test]
+    fn first_error_keeps_the_location() {
+        let rendered = "error[E0308]: mismatched types\n  --> src/lib.rs:10:5\n   |\n";
+        assert_eq!(first_error(rendered), "error[E0308]: mismatched types (src/lib.rs:10:5)");
+    }
+}

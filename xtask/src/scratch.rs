@@ -1,0 +1,130 @@
+//! Scratch workspaces: the pristine exercise crates (tests, snapshots, given files)
+//! with somebody's sources swapped in.
+//!
+//! This is how the tests are written once and run against both sides: `check
+//! --solutions` and `verify` copy each exercise into `target/wait-or-work/<name>/`,
+//! copy the files of `solutions/NN_chapter/MM_slug/` over it, and build the copies
+//! as a workspace of their own that shares the course's `Cargo.lock` and target
+//! directory (so tokio, rayon and insta are compiled once for both). Nothing is ever
+//! written into `exercises/` or `solutions/`.
+
+use crate::course::{Course, Exercise};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// A generated workspace below the target directory.
+#[derive(Debug)]
+pub struct Scratch {
+    pub root: PathBuf,
+    /// The exercises whose sources were found, with their folder in the scratch space.
+    pub present: Vec<(Exercise, PathBuf)>,
+    /// The exercises whose sources were missing, with a line saying what is missing.
+    pub missing: Vec<(Exercise, String)>,
+}
+
+impl Scratch {
+    pub fn manifest(&self) -> PathBuf {
+        self.root.join("Cargo.toml")
+    }
+}
+
+/// Builds the scratch workspace `name` for `exercises`: each pristine exercise with
+/// the files under `sources(exercise)` copied over it (`None` or a missing folder
+/// leaves the exercise out, listed as missing).
+pub fn overlay(
+    course: &Course,
+    name: &str,
+    exercises: &[Exercise],
+    sources: impl Fn(&Exercise) -> PathBuf,
+) -> Result<Scratch> {
+    let root = course.scratch_dir().join(name);
+    if root.exists() {
+        std::fs::remove_dir_all(&root)
+            .with_context(|| format!("cannot clear the scratch folder {}", root.display()))?;
+    }
+    std::fs::create_dir_all(&root)?;
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    for exercise in exercises {
+        let source = sources(exercise);
+        if !source.is_dir() {
+            missing.push((
+                exercise.clone(),
+                format!("missing: no folder {}", display_rel(&course.root, &source)),
+            ));
+            continue;
+        }
+        let dest = root.join(&exercise.rel);
+        copy_tree(&course.exercise_dir(exercise), &dest)?;
+        copy_tree(&source, &dest)?;
+        present.push((exercise.clone(), dest));
+    }
+    write_manifest(course, &root, &present)?;
+    if course.root.join("Cargo.lock").is_file() {
+        std::fs::copy(course.root.join("Cargo.lock"), root.join("Cargo.lock"))?;
+    }
+    Ok(Scratch {
+        root,
+        present,
+        missing,
+    })
+}
+
+/// The course's root manifest with the members replaced by the copies and every path
+/// dependency made absolute: same versions, same profiles, same lints.
+fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)]) -> Result<()> {
+    let text = std::fs::read_to_string(course.root.join("Cargo.toml"))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().context("the root Cargo.toml is not valid TOML")?;
+    let workspace = doc["workspace"]
+        .as_table_mut()
+        .context("the root Cargo.toml has no [workspace]")?;
+    let mut members = toml_edit::Array::new();
+    for (exercise, _) in present {
+        members.push(exercise.rel.to_string_lossy().replace('\\', "/"));
+    }
+    workspace["members"] = toml_edit::value(members);
+    if let Some(deps) = workspace
+        .get_mut("dependencies")
+        .and_then(|d| d.as_table_like_mut())
+    {
+        for (_, dep) in deps.iter_mut() {
+            if let Some(table) = dep.as_table_like_mut()
+                && let Some(path) = table.get("path").and_then(|p| p.as_str())
+            {
+                let absolute = course.root.join(path).to_string_lossy().into_owned();
+                table.insert("path", toml_edit::value(absolute));
+            }
+        }
+    }
+    std::fs::write(root.join("Cargo.toml"), doc.to_string())?;
+    Ok(())
+}
+
+/// Copies the files of `from` into `to`, replacing files of the same name; skips
+/// build output and insta's pending files.
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        if name_str == "target" || name_str.ends_with(".snap.new") || name_str.ends_with(".pending-snap") {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn display_rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
