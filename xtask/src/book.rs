@@ -54,7 +54,9 @@ fn serve(course: &Course, port: u16) -> Result<i32> {
     let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| {
         anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}; pick another with --port")
     })?;
-    println!("serving the book at http://127.0.0.1:{port}/ (Ctrl-C to stop); pages are rebuilt when book/src changes");
+    println!(
+        "serving the book at http://127.0.0.1:{port}/ (Ctrl-C to stop); pages are rebuilt when book/src changes"
+    );
 
     // Rebuild on change: poll the sources' modification times (no extra dependency,
     // and good enough for a person editing a page).
@@ -168,7 +170,9 @@ fn test(course: &Course) -> Result<i32> {
     let externs = snippet_libraries(course)?;
     faults.extend(test_snippets(course, &externs)?);
     if faults.is_empty() {
-        println!("book ok: every page exists, every exercise is linked, every snippet compiles and runs");
+        println!(
+            "book ok: every page exists, every exercise is linked, every snippet compiles and runs"
+        );
         Ok(0)
     } else {
         for f in &faults {
@@ -199,14 +203,23 @@ fn consistency_faults(course: &Course) -> Result<Vec<String>> {
             .collect();
         let needle = format!("exercises/{}", e.rel.to_string_lossy());
         let linked = chapter_dirs.iter().any(|dir| {
-            std::fs::read_dir(dir).into_iter().flatten().flatten().any(|f| {
-                std::fs::read_to_string(f.path()).is_ok_and(|text| text.contains(&needle))
-            })
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|text| text.contains(&needle)))
         });
         if chapter_dirs.is_empty() {
-            faults.push(format!("exercise {} has no chapter folder book/src/ch{}-*/", e.id(), e.chapter));
+            faults.push(format!(
+                "exercise {} has no chapter folder book/src/ch{}-*/",
+                e.id(),
+                e.chapter
+            ));
         } else if !linked {
-            faults.push(format!("exercise {} ({needle}) is not mentioned on any page of its chapter", e.id()));
+            faults.push(format!(
+                "exercise {} ({needle}) is not mentioned on any page of its chapter",
+                e.id()
+            ));
         }
     }
     Ok(faults)
@@ -277,7 +290,9 @@ fn test_snippets(course: &Course, externs: &[String]) -> Result<Vec<String>> {
     let _ = std::fs::remove_dir_all(&temp);
     let mut faults = Vec::new();
     for item in preprocessed.iter() {
-        let BookItem::Chapter(chapter) = item else { continue };
+        let BookItem::Chapter(chapter) = item else {
+            continue;
+        };
         let Some(path) = chapter.path.as_ref().filter(|p| !p.as_os_str().is_empty()) else {
             continue;
         };
@@ -301,7 +316,10 @@ fn test_snippets(course: &Course, externs: &[String]) -> Result<Vec<String>> {
             let stdout = String::from_utf8_lossy(&output.stdout);
             let stderr = String::from_utf8_lossy(&output.stderr);
             eprintln!("{stdout}{stderr}");
-            faults.push(format!("book/src/{}: a snippet does not compile or fails (output above)", path.display()));
+            faults.push(format!(
+                "book/src/{}: a snippet does not compile or fails (output above)",
+                path.display()
+            ));
         }
     }
     Ok(faults)

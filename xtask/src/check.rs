@@ -22,14 +22,22 @@ pub struct CheckArgs {
     /// Show the tests' own output.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Maintainers: with `--solutions`, record the solutions' snapshots and copy them
+    /// into the exercises' `tests/snapshots/` (the only time the tool writes there).
+    #[arg(long, requires = "solutions")]
+    pub accept_snapshots: bool,
 }
 
 impl CheckArgs {
     pub fn run_options(&self) -> RunOptions {
+        let mut env = Vec::new();
+        if self.accept_snapshots {
+            env.push(("INSTA_UPDATE".to_string(), "always".to_string()));
+        }
         RunOptions {
             timeout: Duration::from_secs(self.timeout.max(1)),
             verbose: self.verbose,
-            env: Vec::new(),
+            env,
         }
     }
 }
@@ -43,13 +51,24 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         grade_exercises(&course, &selected, &args.run_options())?
     };
     let mut out = std::io::stdout().lock();
-    print_report(&course, &graded, &mut out)?;
-    Ok(if graded.iter().all(|g| g.status.is_pass()) { 0 } else { 1 })
+    print_report(&course, &graded, !args.solutions, &mut out)?;
+    if args.accept_snapshots {
+        accept_snapshots(&course, &selected, &mut out)?;
+    }
+    Ok(if graded.iter().all(|g| g.status.is_pass()) {
+        0
+    } else {
+        1
+    })
 }
 
 /// The learner's exercises, in place (the tests run from `exercises/`; only the
 /// target directory is written).
-pub fn grade_exercises(course: &Course, selected: &[Exercise], options: &RunOptions) -> Result<Vec<Graded>> {
+pub fn grade_exercises(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
     let batch = Batch {
         manifest: course.root.join("Cargo.toml"),
         packages: selected
@@ -62,7 +81,11 @@ pub fn grade_exercises(course: &Course, selected: &[Exercise], options: &RunOpti
 }
 
 /// The solutions, swapped into scratch copies of the exercises.
-pub fn grade_solutions(course: &Course, selected: &[Exercise], options: &RunOptions) -> Result<Vec<Graded>> {
+pub fn grade_solutions(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
     let overlay = scratch::overlay(course, "solutions", selected, |e| course.solution_dir(e))?;
     let batch = Batch {
         manifest: overlay.manifest(),
@@ -83,13 +106,51 @@ pub fn grade_solutions(course: &Course, selected: &[Exercise], options: &RunOpti
     Ok(graded)
 }
 
+/// Copies the snapshots recorded in the solutions' scratch copies into `exercises/`.
+fn accept_snapshots(course: &Course, selected: &[Exercise], out: &mut impl Write) -> Result<()> {
+    for e in selected {
+        let recorded = course
+            .scratch_dir()
+            .join("solutions")
+            .join(&e.rel)
+            .join("tests/snapshots");
+        let Ok(entries) = std::fs::read_dir(&recorded) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name.to_string_lossy().ends_with(".snap") {
+                continue;
+            }
+            let dest_dir = course.exercise_dir(e).join("tests/snapshots");
+            let dest = dest_dir.join(&name);
+            let new = std::fs::read(entry.path())?;
+            if std::fs::read(&dest).ok().as_ref() != Some(&new) {
+                std::fs::create_dir_all(&dest_dir)?;
+                std::fs::write(&dest, new)?;
+                writeln!(out, "wrote {}", scratch::display_rel(&course.root, &dest))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One status line per exercise (with indented details), then the summary line.
-pub fn print_report(course: &Course, graded: &[Graded], out: &mut impl Write) -> Result<()> {
+/// `learner`: say which file to open next.
+pub fn print_report(
+    course: &Course,
+    graded: &[Graded],
+    learner: bool,
+    out: &mut impl Write,
+) -> Result<()> {
     for g in graded {
         print_status(course, g, out)?;
     }
     writeln!(out, "{}", summary(graded))?;
-    if let Some(next) = graded.iter().find(|g| !g.status.is_pass_or_not_checked()) {
+    if let Some(next) = graded
+        .iter()
+        .find(|g| learner && !g.status.is_pass_or_not_checked())
+    {
         writeln!(
             out,
             "next: exercises/{}/src/lib.rs, then `cargo xtask check {}`",
@@ -127,7 +188,11 @@ pub fn print_status(course: &Course, g: &Graded, out: &mut impl Write) -> Result
             }
         }
         Status::NotChecked { reasons, figures } => {
-            writeln!(out, "{head} {}/{} tests passed, but not every check could run here", g.tests_passed, g.tests_total)?;
+            writeln!(
+                out,
+                "{head} {}/{} tests passed, but not every check could run here",
+                g.tests_passed, g.tests_total
+            )?;
             for r in reasons {
                 writeln!(out, "{indent}not checked: {r}")?;
             }
@@ -160,7 +225,10 @@ pub fn print_status(course: &Course, g: &Graded, out: &mut impl Write) -> Result
             hint_line(out)?;
         }
         Status::TimedOut { limit, test } => {
-            let during = test.as_ref().map(|t| format!(" in `{t}`")).unwrap_or_default();
+            let during = test
+                .as_ref()
+                .map(|t| format!(" in `{t}`"))
+                .unwrap_or_default();
             writeln!(
                 out,
                 "{head} killed after {}s{during}: a deadlock or an endless loop is likely",

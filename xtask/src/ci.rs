@@ -8,25 +8,42 @@ use anyhow::{Context, Result};
 use std::process::Command;
 use std::time::Instant;
 
+/// A named step and how to make the command that runs it.
+type Step<'a> = (&'a str, Box<dyn Fn() -> Result<Command> + 'a>);
+
 pub fn run() -> Result<i32> {
     let course = Course::load()?;
     let started = Instant::now();
     let xtask = std::env::current_exe().context("cannot find the xtask binary")?;
     let lint_overlay = || -> Result<Command> {
         // The solutions are linted in the same scratch workspace the tests use.
-        let overlay = scratch::overlay(&course, "solutions-lint", &course.exercises, |e| course.solution_dir(e))?;
+        let overlay = scratch::overlay(&course, "solutions-lint", &course.exercises, |e| {
+            course.solution_dir(e)
+        })?;
         let mut cmd = cargo_cmd(&course, &["clippy", "--all-targets", "--workspace"]);
-        cmd.arg("--manifest-path").arg(overlay.manifest()).args(["--", "-D", "warnings"]);
+        cmd.arg("--manifest-path")
+            .arg(overlay.manifest())
+            .args(["--", "-D", "warnings"]);
         Ok(cmd)
     };
-    let steps: Vec<(&str, Box<dyn Fn() -> Result<Command>>)> = vec![
-        ("format", Box::new(|| Ok(cargo_cmd(&course, &["fmt", "--all", "--check"])))),
+    let steps: Vec<Step> = vec![
+        (
+            "format",
+            Box::new(|| Ok(cargo_cmd(&course, &["fmt", "--all", "--check"]))),
+        ),
         (
             "clippy",
             Box::new(|| {
                 Ok(cargo_cmd(
                     &course,
-                    &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+                    &[
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
                 ))
             }),
         ),
@@ -37,13 +54,27 @@ pub fn run() -> Result<i32> {
                 // The dev profile shares the build of the running xtask.
                 Ok(cargo_cmd(
                     &course,
-                    &["test", "--profile", "dev", "-p", "xtask", "-p", "test-support"],
+                    &[
+                        "test",
+                        "--profile",
+                        "dev",
+                        "-p",
+                        "xtask",
+                        "-p",
+                        "test-support",
+                    ],
                 ))
             }),
         ),
         ("verify", Box::new(|| Ok(xtask_cmd(&xtask, &["verify"])))),
-        ("book build", Box::new(|| Ok(xtask_cmd(&xtask, &["book", "build"])))),
-        ("book test", Box::new(|| Ok(xtask_cmd(&xtask, &["book", "test"])))),
+        (
+            "book build",
+            Box::new(|| Ok(xtask_cmd(&xtask, &["book", "build"]))),
+        ),
+        (
+            "book test",
+            Box::new(|| Ok(xtask_cmd(&xtask, &["book", "test"]))),
+        ),
     ];
     let total = steps.len();
     for (i, (name, make)) in steps.iter().enumerate() {

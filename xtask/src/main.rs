@@ -46,7 +46,9 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(err) => {
-            let usage = err.chain().any(|e| e.to_string().starts_with("no exercise matches"));
+            let usage = err
+                .chain()
+                .any(|e| e.to_string().starts_with("no exercise matches"));
             eprintln!("error: {err:#}");
             std::process::exit(if usage { 2 } else { 1 });
         }
@@ -57,9 +59,18 @@ fn main() {
 /// version print as usual. Returns the exit status.
 fn usage_error(err: clap::Error) -> i32 {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = err.print();
-        return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 };
+        return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            2
+        } else {
+            0
+        };
     }
     let rendered = err.render().to_string();
     let first = rendered
@@ -68,15 +79,19 @@ fn usage_error(err: clap::Error) -> i32 {
         .unwrap_or("error: invalid command line")
         .trim()
         .to_string();
-    let suggested: Vec<String> = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg, ContextKind::SuggestedValue]
-        .into_iter()
-        .filter_map(|k| err.get(k))
-        .flat_map(|v| match v {
-            ContextValue::String(s) => vec![s.clone()],
-            ContextValue::Strings(s) => s.clone(),
-            _ => Vec::new(),
-        })
-        .collect();
+    let suggested: Vec<String> = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .filter_map(|k| err.get(k))
+    .flat_map(|v| match v {
+        ContextValue::String(s) => vec![s.clone()],
+        ContextValue::Strings(s) => s.clone(),
+        _ => Vec::new(),
+    })
+    .collect();
     let commands: Vec<String> = Cli::command()
         .get_subcommands()
         .map(|c| c.get_name().to_string())

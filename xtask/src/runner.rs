@@ -22,21 +22,35 @@ use wait_timeout::ChildExt;
 pub enum Status {
     /// Every test passed and every check ran. `figures` are the measured values
     /// beside the thresholds they were held to.
-    Passed { figures: Vec<String> },
+    Passed {
+        figures: Vec<String>,
+    },
     /// Every test passed, but some checks could not run here.
     NotChecked {
         reasons: Vec<String>,
         figures: Vec<String>,
     },
     /// A test failed: its name and its first failing expectation in plain words.
-    Failed { test: String, message: String },
+    Failed {
+        test: String,
+        message: String,
+    },
     /// Every failing test hit a `todo!()` and none passed.
-    NotStarted { todo: String },
-    CompileError { error: String },
+    NotStarted {
+        todo: String,
+    },
+    CompileError {
+        error: String,
+    },
     /// Killed after the wall-clock limit.
-    TimedOut { limit: Duration, test: Option<String> },
+    TimedOut {
+        limit: Duration,
+        test: Option<String>,
+    },
     /// The exercise (or its solution, or the student's copy) is not there.
-    Missing { what: String },
+    Missing {
+        what: String,
+    },
 }
 
 impl Status {
@@ -111,7 +125,7 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
         if batch.packages.len() == 1 { "" } else { "s" },
         batch.name
     );
-    let compiled = compile(course, batch)?;
+    let compiled = compile_all(course, batch)?;
     let reports_dir = course.scratch_dir().join("reports").join(batch.name);
     std::fs::create_dir_all(&reports_dir)?;
     let mut graded = Vec::new();
@@ -119,9 +133,22 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
     for (i, (exercise, dir)) in batch.packages.iter().enumerate() {
         let started = Instant::now();
         let status_and_counts = match compiled.get(dir) {
-            Some(Compiled::Error(error)) => (Status::CompileError { error: error.clone() }, Vec::new(), 0, 0),
+            Some(Compiled::Error(error)) => (
+                Status::CompileError {
+                    error: error.clone(),
+                },
+                Vec::new(),
+                0,
+                0,
+            ),
             Some(Compiled::Executables(executables)) => {
-                eprintln!("[{}/{}] testing {} {}...", i + 1, total, exercise.id(), exercise.slug);
+                eprintln!(
+                    "[{}/{}] testing {} {}...",
+                    i + 1,
+                    total,
+                    exercise.id(),
+                    exercise.slug
+                );
                 let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
                 let _ = std::fs::remove_file(&report_file);
                 let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
@@ -157,17 +184,38 @@ enum Compiled {
     Error(String),
 }
 
-/// `cargo test --no-run` for the whole batch; test executables or the first error
-/// of each package, keyed by package folder.
-fn compile(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>> {
+/// Compiles every package of the batch. Cargo stops scheduling new work at the first
+/// compile error, so the packages it never reached are compiled again, without the
+/// ones that failed, until each has an outcome.
+fn compile_all(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>> {
+    let mut done = BTreeMap::new();
+    let mut remaining: Vec<(Exercise, PathBuf)> = batch.packages.clone();
+    while !remaining.is_empty() {
+        let found = compile(course, &batch.manifest, &remaining)?;
+        if found.is_empty() {
+            break;
+        }
+        done.extend(found);
+        remaining.retain(|(_, dir)| !done.contains_key(dir));
+    }
+    Ok(done)
+}
+
+/// `cargo test --no-run` for some packages; test executables or the first error of
+/// each package that cargo got to, keyed by package folder.
+fn compile(
+    course: &Course,
+    manifest: &Path,
+    packages: &[(Exercise, PathBuf)],
+) -> Result<BTreeMap<PathBuf, Compiled>> {
     let mut cmd = Command::new(cargo());
     cmd.arg("test")
         .arg("--no-run")
         .arg("--no-fail-fast")
         .arg("--message-format=json")
         .arg("--manifest-path")
-        .arg(&batch.manifest);
-    for (exercise, _) in &batch.packages {
+        .arg(manifest);
+    for (exercise, _) in packages {
         cmd.arg("-p").arg(&exercise.package);
     }
     cmd.env("CARGO_TARGET_DIR", course.root.join("target"))
@@ -177,11 +225,7 @@ fn compile(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>
     let mut child = cmd.spawn().context("cannot run cargo")?;
     let stdout = child.stdout.take().expect("piped stdout");
 
-    let dirs: Vec<PathBuf> = batch
-        .packages
-        .iter()
-        .map(|(_, d)| canonical(d))
-        .collect();
+    let dirs: Vec<PathBuf> = packages.iter().map(|(_, d)| canonical(d)).collect();
     let mut executables: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut errors: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut shared_error: Option<String> = None;
@@ -190,7 +234,9 @@ fn compile(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
-        let manifest = msg["manifest_path"].as_str().map(|p| canonical(Path::new(p)));
+        let manifest = msg["manifest_path"]
+            .as_str()
+            .map(|p| canonical(Path::new(p)));
         let package_dir = manifest
             .as_ref()
             .and_then(|m| m.parent())
@@ -211,7 +257,10 @@ fn compile(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>
                 if msg["message"]["level"].as_str() != Some("error") {
                     continue;
                 }
-                let rendered = msg["message"]["rendered"].as_str().unwrap_or("").to_string();
+                let rendered = msg["message"]["rendered"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 let summary = first_error(&rendered);
                 match ours {
                     Some(dir) => {
@@ -232,7 +281,7 @@ fn compile(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>
     child.wait()?;
 
     let mut out = BTreeMap::new();
-    for (dir, original) in dirs.iter().zip(batch.packages.iter().map(|(_, d)| d)) {
+    for (dir, original) in dirs.iter().zip(packages.iter().map(|(_, d)| d)) {
         let compiled = if let Some(error) = errors.remove(dir) {
             Compiled::Error(error)
         } else if let Some(exes) = executables.remove(dir) {
@@ -392,7 +441,8 @@ pub fn parse_libtest(stdout: &str, run: &mut TestRun) {
     let mut section: Option<(String, Vec<&str>)> = None;
     let flush = |section: &mut Option<(String, Vec<&str>)>, run: &mut TestRun| {
         if let Some((name, lines)) = section.take() {
-            run.failures.insert(name, failure_message(&lines));
+            let message = failure_message(&name, &lines);
+            run.failures.insert(name, message);
         }
     };
     for line in stdout.lines() {
@@ -442,15 +492,22 @@ pub fn parse_libtest(stdout: &str, run: &mut TestRun) {
 }
 
 /// The panic message in a failure section, made short and plain.
-fn failure_message(lines: &[&str]) -> String {
+fn failure_message(test: &str, lines: &[&str]) -> String {
     // An insta mismatch: name the first differing line of the snapshot.
-    let expected = lines.iter().find_map(|l| l.split_once("│-").map(|(_, r)| r.trim_end()));
-    let got = lines.iter().find_map(|l| l.split_once("│+").map(|(_, r)| r.trim_end()));
+    let expected = lines
+        .iter()
+        .find_map(|l| l.split_once("│-").map(|(_, r)| r.trim_end()));
+    let got = lines
+        .iter()
+        .find_map(|l| l.split_once("│+").map(|(_, r)| r.trim_end()));
     let start = lines.iter().position(|l| l.contains("panicked at "));
+    // `thread 'name' (id) panicked at`: a thread other than the test's own.
+    let spawned = start.is_some_and(|i| !lines[i].starts_with(&format!("thread '{test}'")));
     let mut message: Vec<&str> = Vec::new();
     if let Some(start) = start {
         for l in &lines[start + 1..] {
-            if l.starts_with("note: run with `RUST_BACKTRACE") || l.starts_with("stack backtrace:") {
+            if l.starts_with("note: run with `RUST_BACKTRACE") || l.starts_with("stack backtrace:")
+            {
                 break;
             }
             if l.contains("panicked at ") {
@@ -475,6 +532,8 @@ fn failure_message(lines: &[&str]) -> String {
     }
     if text.is_empty() {
         "the test failed without a message".to_string()
+    } else if spawned {
+        format!("a spawned thread panicked: {text}")
     } else {
         text
     }
@@ -498,7 +557,12 @@ pub fn judge(run: &TestRun, reports: &[Report], limit: Duration) -> Status {
             test: run.unfinished.clone(),
         };
     }
-    let failed: Vec<&String> = run.results.iter().filter(|(_, ok)| !ok).map(|(n, _)| n).collect();
+    let failed: Vec<&String> = run
+        .results
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(n, _)| n)
+        .collect();
     let passed = run.passed();
     if let Some(crash) = &run.crashed {
         let during = run
@@ -513,7 +577,9 @@ pub fn judge(run: &TestRun, reports: &[Report], limit: Duration) -> Status {
     }
     if !failed.is_empty() {
         let message_of = |name: &String| run.failures.get(name).cloned().unwrap_or_default();
-        let all_todo = failed.iter().all(|n| message_of(n).starts_with(TODO_PREFIX));
+        let all_todo = failed
+            .iter()
+            .all(|n| message_of(n).starts_with(TODO_PREFIX));
         if all_todo && passed == 0 {
             let todo = message_of(failed[0]);
             let todo = todo
@@ -634,7 +700,10 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
     #[test]
     fn an_unfinished_test_is_named_on_timeout() {
         let mut run = TestRun::default();
-        parse_libtest("running 2 tests\ntest fast ... ok\ntest stuck ...", &mut run);
+        parse_libtest(
+            "running 2 tests\ntest fast ... ok\ntest stuck ...",
+            &mut run,
+        );
         run.timed_out = true;
         assert_eq!(
             judge(&run, &[], Duration::from_secs(5)),
@@ -662,6 +731,9 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
     #[test]
     fn first_error_keeps_the_location() {
         let rendered = "error[E0308]: mismatched types\n  --> src/lib.rs:10:5\n   |\n";
-        assert_eq!(first_error(rendered), "error[E0308]: mismatched types (src/lib.rs:10:5)");
+        assert_eq!(
+            first_error(rendered),
+            "error[E0308]: mismatched types (src/lib.rs:10:5)"
+        );
     }
 }

@@ -74,7 +74,9 @@ pub fn overlay(
 /// dependency made absolute: same versions, same profiles, same lints.
 fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)]) -> Result<()> {
     let text = std::fs::read_to_string(course.root.join("Cargo.toml"))?;
-    let mut doc: toml_edit::DocumentMut = text.parse().context("the root Cargo.toml is not valid TOML")?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .context("the root Cargo.toml is not valid TOML")?;
     let workspace = doc["workspace"]
         .as_table_mut()
         .context("the root Cargo.toml has no [workspace]")?;
@@ -104,11 +106,16 @@ fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)])
 /// build output and insta's pending files.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
         let entry = entry?;
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
-        if name_str == "target" || name_str.ends_with(".snap.new") || name_str.ends_with(".pending-snap") {
+        if name_str == "target"
+            || name_str.ends_with(".snap.new")
+            || name_str.ends_with(".pending-snap")
+        {
             continue;
         }
         let kind = entry.file_type()?;

@@ -32,7 +32,10 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     let mut problems = 0;
     for (exercise, solution) in shipped.iter().zip(&solved) {
         let mut faults = Vec::new();
-        if !matches!(exercise.status, Status::NotStarted { .. } | Status::Failed { .. }) {
+        if !matches!(
+            exercise.status,
+            Status::NotStarted { .. } | Status::Failed { .. }
+        ) {
             faults.push(format!(
                 "the shipped exercise must fail its tests, but it is `{}`",
                 exercise.status.label()
@@ -109,7 +112,11 @@ fn layout_faults(course: &Course, graded: &Graded) -> Vec<String> {
                     rel.display()
                 ));
             } else if std::fs::read(&shipped).ok() == std::fs::read(&file).ok() {
-                faults.push(format!("solutions/{}/{} is identical to the exercise", e.rel.display(), rel.display()));
+                faults.push(format!(
+                    "solutions/{}/{} is identical to the exercise",
+                    e.rel.display(),
+                    rel.display()
+                ));
             }
         }
     }

@@ -26,7 +26,11 @@ fn a_sleeping_job_waits() {
         p.cpu,
         p.wall
     );
-    assert_eq!(classify(p.wall, p.cpu), Kind::Waits, "a job that sleeps waits");
+    assert_eq!(
+        classify(p.wall, p.cpu),
+        Kind::Waits,
+        "a job that sleeps waits"
+    );
 }
 
 #[test]
@@ -58,7 +62,11 @@ fn a_spinning_job_computes() {
         test_support::Outcome::Passed,
         &format!("{:.0}% on the CPU, needed more than 50%", share * 100.0),
     );
-    assert_eq!(classify(best.wall, best.cpu), Kind::Computes, "a job that spins computes");
+    assert_eq!(
+        classify(best.wall, best.cpu),
+        Kind::Computes,
+        "a job that spins computes"
+    );
 }
 
 #[test]

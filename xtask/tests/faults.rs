@@ -1,0 +1,76 @@
+//! The grader under faults: a fixture course whose exercises deadlock, loop forever,
+//! panic in a thread, overflow their stack, do not compile, or cannot be checked on
+//! one core. Each must be reported as what it is, within the limit, with the others
+//! still graded and no process left behind.
+
+mod common;
+use common::{fixture_course, redact, xtask};
+use std::time::{Duration, Instant};
+
+#[test]
+fn every_fault_is_reported_as_what_it_is() {
+    let pid_file = std::env::temp_dir().join(format!("wow-fixture-pid-{}", std::process::id()));
+    let _ = std::fs::remove_file(&pid_file);
+    let started = Instant::now();
+    let output = xtask()
+        .args(["check", "--timeout", "5"])
+        .env("WOW_COURSE_ROOT", fixture_course())
+        // Pretend to be a one-core machine: the speedup check must say "not checked".
+        .env("WOW_CORES", "1")
+        .env("FIXTURE_PID_FILE", &pid_file)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    insta::assert_snapshot!(redact(&stdout));
+
+    // Two exercises hit the 5 s limit; everything else is quick. A grader that waited
+    // for the deadlock would never get here; one that ignored the limit would take
+    // far longer than the limits plus compile time.
+    assert!(took < Duration::from_secs(240), "grading took {took:?}");
+
+    // The deadlocked exercise started a `sleep 600` before locking up: killing the
+    // process group must have taken it down too.
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .expect("the deadlock fixture ran and wrote its helper's pid")
+        .trim()
+        .parse()
+        .unwrap();
+    // Give the kernel a moment to reap it (its parent, the test process, is gone).
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false)
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !alive(pid),
+        "the fixture's helper process {pid} outlived the grading"
+    );
+    let _ = std::fs::remove_file(&pid_file);
+}
+
+#[test]
+fn missing_solutions_are_reported_and_the_rest_graded() {
+    let output = xtask()
+        .args([
+            "check",
+            "--solutions",
+            "--timeout",
+            "5",
+            "01/01",
+            "01/02",
+            "01/05",
+        ])
+        .env("WOW_COURSE_ROOT", fixture_course())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    insta::assert_snapshot!(redact(&stdout));
+}
