@@ -16,7 +16,8 @@ pub fn run() -> Result<i32> {
     let started = Instant::now();
     let xtask = std::env::current_exe().context("cannot find the xtask binary")?;
     let lint_overlay = || -> Result<Command> {
-        // The solutions are linted in the same scratch workspace the tests use.
+        // The solutions are linted in a scratch workspace like the one the tests use.
+        let _lock = scratch::lock(&course, "solutions-lint")?;
         let overlay = scratch::overlay(&course, "solutions-lint", &course.exercises, |e| {
             course.solution_dir(e)
         })?;

@@ -12,6 +12,37 @@ use crate::course::{Course, Exercise};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
+/// Holds an exclusive lock on one kind of grading run (`exercises`, `solutions`, ...)
+/// until dropped, so that two runs at once (two terminals, an editor's task and a
+/// learner) wait for each other instead of clearing each other's scratch folders.
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+pub fn lock(course: &Course, name: &str) -> Result<RunLock> {
+    let dir = course.scratch_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor we own; released when the file closes.
+        let busy = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
+        if busy {
+            eprintln!("waiting for another grading run of the {name} to finish...");
+            // SAFETY: as above, blocking this time.
+            unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        }
+    }
+    Ok(RunLock { _file: file })
+}
+
 /// A generated workspace below the target directory.
 #[derive(Debug)]
 pub struct Scratch {
