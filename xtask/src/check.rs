@@ -16,9 +16,10 @@ pub struct CheckArgs {
     /// Grade the solutions with the same tests instead of your exercises.
     #[arg(long)]
     pub solutions: bool,
-    /// Wall-clock limit for the tests of one exercise, in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
-    pub timeout: u64,
+    /// Wall-clock limit for the tests of one exercise, in seconds [default: the
+    /// exercise's own limit, or 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Show the tests' own output.
     #[arg(long, short)]
     pub verbose: bool,
@@ -35,7 +36,7 @@ impl CheckArgs {
             env.push(("INSTA_UPDATE".to_string(), "always".to_string()));
         }
         RunOptions {
-            timeout: Duration::from_secs(self.timeout.max(1)),
+            timeout: self.timeout.map(|t| Duration::from_secs(t.max(1))),
             verbose: self.verbose,
             env,
         }

@@ -97,8 +97,9 @@ pub struct Graded {
 /// How to run the tests.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    /// Wall-clock limit for all the tests of one exercise.
-    pub timeout: Duration,
+    /// Wall-clock limit for all the tests of one exercise; `None` takes the
+    /// exercise's own `timeout-seconds` (see [`exercise_timeout`]) or 60 s.
+    pub timeout: Option<Duration>,
     /// Print the tests' own output.
     pub verbose: bool,
     /// Extra environment for the test processes (the grader's tests use it).
@@ -152,9 +153,10 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
                 let _ = std::fs::remove_file(&report_file);
                 let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
-                let run = run_tests(executables, dir, workspace_root, &report_file, options)?;
+                let limit = options.timeout.unwrap_or_else(|| exercise_timeout(dir));
+                let run = run_tests(executables, dir, workspace_root, &report_file, limit, options)?;
                 let reports = read_reports(&report_file);
-                let status = judge(&run, &reports, options.timeout);
+                let status = judge(&run, &reports, limit);
                 (status, reports, run.passed(), run.results.len())
             }
             None => (
@@ -176,6 +178,30 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
         });
     }
     Ok(graded)
+}
+
+/// The default wall-clock limit for an exercise's tests.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An exercise may set its own limit in its `Cargo.toml`:
+///
+/// ```toml
+/// [package.metadata.wait-or-work]
+/// timeout-seconds = 15   # the shipped version deadlocks: do not wait 60 s for it
+/// ```
+pub fn exercise_timeout(package_dir: &Path) -> Duration {
+    std::fs::read_to_string(package_dir.join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+        .and_then(|doc| {
+            doc.get("package")?
+                .get("metadata")?
+                .get("wait-or-work")?
+                .get("timeout-seconds")?
+                .as_integer()
+        })
+        .filter(|&s| s > 0)
+        .map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s as u64))
 }
 
 #[derive(Debug)]
@@ -340,9 +366,10 @@ fn run_tests(
     package_dir: &Path,
     workspace_root: &Path,
     report_file: &Path,
+    limit: Duration,
     options: &RunOptions,
 ) -> Result<TestRun> {
-    let deadline = Instant::now() + options.timeout;
+    let deadline = Instant::now() + limit;
     let mut run = TestRun::default();
     for exe in executables {
         let mut cmd = Command::new(exe);

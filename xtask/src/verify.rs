@@ -12,16 +12,17 @@ use std::time::Duration;
 pub struct VerifyArgs {
     /// Only these exercises (same selectors as `check`).
     pub selectors: Vec<String>,
-    /// Wall-clock limit for the tests of one exercise, in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
-    pub timeout: u64,
+    /// Wall-clock limit for the tests of one exercise, in seconds [default: the
+    /// exercise's own limit, or 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 pub fn run(args: VerifyArgs) -> Result<i32> {
     let course = Course::load()?;
     let selected = course.select(&args.selectors)?;
     let options = RunOptions {
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
         verbose: false,
         env: Vec::new(),
     };
