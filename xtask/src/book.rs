@@ -230,7 +230,7 @@ fn snippet_libraries(course: &Course) -> Result<Vec<String>> {
     eprintln!("building the crates the book's snippets use (tokio, rayon)...");
     let output = Command::new(cargo())
         .args(["build", "-p", "book-snippet-deps", "--message-format=json"])
-        .env("CARGO_TARGET_DIR", course.root.join("target"))
+        .env("CARGO_TARGET_DIR", course.target_dir())
         .current_dir(&course.root)
         .stderr(Stdio::inherit())
         .output()

@@ -87,7 +87,9 @@ pub fn grade_solutions(
     selected: &[Exercise],
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
-    let overlay = scratch::overlay(course, "solutions", selected, |e| course.solution_dir(e))?;
+    let overlay = scratch::overlay(course, "solutions", selected, "", |e| {
+        course.solution_dir(e)
+    })?;
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
@@ -98,6 +100,7 @@ pub fn grade_solutions(
         graded.push(Graded {
             exercise,
             status: Status::Missing { what },
+            reports: Vec::new(),
             tests_passed: 0,
             tests_total: 0,
             duration: Duration::ZERO,

@@ -18,7 +18,7 @@ pub fn run() -> Result<i32> {
     let lint_overlay = || -> Result<Command> {
         // The solutions are linted in a scratch workspace like the one the tests use.
         let _lock = scratch::lock(&course, "solutions-lint")?;
-        let overlay = scratch::overlay(&course, "solutions-lint", &course.exercises, |e| {
+        let overlay = scratch::overlay(&course, "solutions-lint", &course.exercises, "", |e| {
             course.solution_dir(e)
         })?;
         let mut cmd = cargo_cmd(&course, &["clippy", "--all-targets", "--workspace"]);
@@ -102,7 +102,7 @@ fn cargo_cmd(course: &Course, args: &[&str]) -> Command {
     let mut cmd = Command::new(cargo());
     cmd.args(args)
         .current_dir(&course.root)
-        .env("CARGO_TARGET_DIR", course.root.join("target"));
+        .env("CARGO_TARGET_DIR", course.target_dir());
     cmd
 }
 

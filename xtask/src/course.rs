@@ -5,7 +5,7 @@
 //! its solution lives at `solutions/NN_chapter/MM_slug/`.
 
 use crate::suggest;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// One exercise crate.
@@ -83,6 +83,22 @@ impl Course {
         self.solutions_dir().join(&exercise.rel)
     }
 
+    /// Where cargo builds: `CARGO_TARGET_DIR` when set (so several course copies can
+    /// share compiled dependencies), else `target/` in the course.
+    pub fn target_dir(&self) -> PathBuf {
+        match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => {
+                let dir = PathBuf::from(dir);
+                if dir.is_absolute() {
+                    dir
+                } else {
+                    self.root.join(dir)
+                }
+            }
+            _ => self.root.join("target"),
+        }
+    }
+
     /// Scratch space of the tool, inside the target directory (never in `exercises/`).
     pub fn scratch_dir(&self) -> PathBuf {
         self.root.join("target").join("wait-or-work")
@@ -104,7 +120,7 @@ impl Course {
                 .map(|(i, _)| i)
                 .collect();
             if matches.is_empty() {
-                bail!("{}", self.unknown_selector(selector));
+                crate::usage!("{}", self.unknown_selector(selector));
             }
             for i in matches {
                 picked[i] = true;

@@ -1,9 +1,11 @@
 //! `cargo xtask`: the Wait or Work course tool. One module per subcommand.
 
+mod assign;
 mod book;
 mod check;
 mod ci;
 mod course;
+mod grade;
 mod runner;
 mod scratch;
 mod suggest;
@@ -30,6 +32,30 @@ enum Cmd {
     Book(book::BookCommand),
     /// Everything CI checks: format, clippy, the tool's tests, verify, the book.
     Ci,
+    /// Instructors: write a standalone course pack with the chosen chapters.
+    Assign(assign::AssignArgs),
+    /// Instructors: grade a student's copy with this repository's original tests.
+    Grade(grade::GradeArgs),
+}
+
+/// Bad input from the person at the keyboard: reported in one line, exit status 2.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Returns early with a [`Usage`] error.
+#[macro_export]
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new($crate::Usage(format!($($arg)*))))
+    };
 }
 
 fn main() {
@@ -42,13 +68,15 @@ fn main() {
         Cmd::Verify(args) => verify::run(args),
         Cmd::Book(command) => book::run(command),
         Cmd::Ci => ci::run(),
+        Cmd::Assign(args) => assign::run(args),
+        Cmd::Grade(args) => grade::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),
         Err(err) => {
-            let usage = err
-                .chain()
-                .any(|e| e.to_string().starts_with("no exercise matches"));
+            // Bad input (an unknown selector or chapter, a folder that is not a
+            // course) exits with 2, like a bad command line.
+            let usage = err.chain().any(|e| e.is::<Usage>());
             eprintln!("error: {err:#}");
             std::process::exit(if usage { 2 } else { 1 });
         }

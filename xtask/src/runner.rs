@@ -66,6 +66,26 @@ impl Status {
         }
     }
 
+    /// The status in one plain line, without the label.
+    pub fn message(&self) -> String {
+        match self {
+            Status::Passed { figures } => figures.join("; "),
+            Status::NotChecked { reasons, .. } => reasons.join("; "),
+            Status::Failed { test, message } if test.is_empty() => message.clone(),
+            Status::Failed { test, message } => format!("{test}: {message}"),
+            Status::NotStarted { todo } => format!("still todo!(): {todo}"),
+            Status::CompileError { error } => error.clone(),
+            Status::TimedOut { limit, test } => format!(
+                "killed after {}s{}: a deadlock or an endless loop is likely",
+                limit.as_secs(),
+                test.as_ref()
+                    .map(|t| format!(" in `{t}`"))
+                    .unwrap_or_default()
+            ),
+            Status::Missing { what } => what.clone(),
+        }
+    }
+
     pub fn is_pass(&self) -> bool {
         matches!(self, Status::Passed { .. })
     }
@@ -82,6 +102,11 @@ pub struct Report {
     pub check: String,
     pub outcome: String,
     pub detail: String,
+    /// The figure measured and the threshold it was held to, when the check has them.
+    #[serde(default)]
+    pub measured: Option<f64>,
+    #[serde(default)]
+    pub needed: Option<f64>,
 }
 
 /// The result of grading one exercise.
@@ -89,6 +114,8 @@ pub struct Report {
 pub struct Graded {
     pub exercise: Exercise,
     pub status: Status,
+    /// Every check the tests reported, in order.
+    pub reports: Vec<Report>,
     pub tests_passed: usize,
     pub tests_total: usize,
     pub duration: Duration,
@@ -154,7 +181,14 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 let _ = std::fs::remove_file(&report_file);
                 let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
                 let limit = options.timeout.unwrap_or_else(|| exercise_timeout(dir));
-                let run = run_tests(executables, dir, workspace_root, &report_file, limit, options)?;
+                let run = run_tests(
+                    executables,
+                    dir,
+                    workspace_root,
+                    &report_file,
+                    limit,
+                    options,
+                )?;
                 let reports = read_reports(&report_file);
                 let status = judge(&run, &reports, limit);
                 (status, reports, run.passed(), run.results.len())
@@ -168,10 +202,11 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 0,
             ),
         };
-        let (status, _reports, tests_passed, tests_total) = status_and_counts;
+        let (status, reports, tests_passed, tests_total) = status_and_counts;
         graded.push(Graded {
             exercise: exercise.clone(),
             status,
+            reports,
             tests_passed,
             tests_total,
             duration: started.elapsed(),
@@ -244,7 +279,7 @@ fn compile(
     for (exercise, _) in packages {
         cmd.arg("-p").arg(&exercise.package);
     }
-    cmd.env("CARGO_TARGET_DIR", course.root.join("target"))
+    cmd.env("CARGO_TARGET_DIR", course.target_dir())
         .current_dir(&course.root)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -749,6 +784,8 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
             check: "four jobs".into(),
             outcome: "not_checked".into(),
             detail: "needs 2 cores, this machine has 1".into(),
+            measured: None,
+            needed: None,
         }];
         let status = judge(&run, &reports, Duration::from_secs(5));
         assert!(!status.is_pass());

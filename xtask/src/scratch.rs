@@ -60,12 +60,14 @@ impl Scratch {
 }
 
 /// Builds the scratch workspace `name` for `exercises`: each pristine exercise with
-/// the files under `sources(exercise)` copied over it (`None` or a missing folder
-/// leaves the exercise out, listed as missing).
+/// the files under `sources(exercise)` copied over its folder `into` (`""` for the
+/// exercise's root, `"src"` for its sources). A missing source folder leaves the
+/// exercise out, listed as missing.
 pub fn overlay(
     course: &Course,
     name: &str,
     exercises: &[Exercise],
+    into: &str,
     sources: impl Fn(&Exercise) -> PathBuf,
 ) -> Result<Scratch> {
     let root = course.scratch_dir().join(name);
@@ -87,7 +89,7 @@ pub fn overlay(
         }
         let dest = root.join(&exercise.rel);
         copy_tree(&course.exercise_dir(exercise), &dest)?;
-        copy_tree(&source, &dest)?;
+        copy_tree(&source, &dest.join(into))?;
         present.push((exercise.clone(), dest));
     }
     write_manifest(course, &root, &present)?;

@@ -46,10 +46,12 @@ pub fn cores() -> usize {
 #[track_caller]
 pub fn expect_at_least(what: &str, measured: usize, needed: usize) {
     let detail = format!("{measured}, needed at least {needed}");
+    let figure =
+        |outcome| report::record_figure(what, outcome, &detail, measured as f64, needed as f64);
     if measured >= needed {
-        report::record(what, Outcome::Passed, &detail);
+        figure(Outcome::Passed);
     } else {
-        report::record(what, Outcome::Failed, &detail);
+        figure(Outcome::Failed);
         panic!("expected at least {needed} {what}, but saw {measured}");
     }
 }
@@ -59,10 +61,12 @@ pub fn expect_at_least(what: &str, measured: usize, needed: usize) {
 #[track_caller]
 pub fn expect_at_most(what: &str, measured: usize, limit: usize) {
     let detail = format!("{measured}, allowed at most {limit}");
+    let figure =
+        |outcome| report::record_figure(what, outcome, &detail, measured as f64, limit as f64);
     if measured <= limit {
-        report::record(what, Outcome::Passed, &detail);
+        figure(Outcome::Passed);
     } else {
-        report::record(what, Outcome::Failed, &detail);
+        figure(Outcome::Failed);
         panic!("expected at most {limit} {what}, but saw {measured}");
     }
 }

@@ -34,6 +34,16 @@ impl Outcome {
 
 /// Records the outcome of one check of the current test.
 pub fn record(check: &str, outcome: Outcome, detail: &str) {
+    write_record(check, outcome, detail, None);
+}
+
+/// Records the outcome of one check with the figure it measured and the threshold it
+/// was held to (a ratio, a count), so that graders can put them in a spreadsheet.
+pub fn record_figure(check: &str, outcome: Outcome, detail: &str, measured: f64, needed: f64) {
+    write_record(check, outcome, detail, Some((measured, needed)));
+}
+
+fn write_record(check: &str, outcome: Outcome, detail: &str, figure: Option<(f64, f64)>) {
     let test = std::thread::current()
         .name()
         .unwrap_or("unnamed")
@@ -64,6 +74,12 @@ pub fn record(check: &str, outcome: Outcome, detail: &str) {
                 line.push(',');
             }
             let _ = write!(line, "\"{key}\":\"{}\"", escape(value));
+        }
+        if let Some((measured, needed)) = figure
+            && measured.is_finite()
+            && needed.is_finite()
+        {
+            let _ = write!(line, ",\"measured\":{measured:.4},\"needed\":{needed:.4}");
         }
         line.push_str("}\n");
         // One `write` call per line with O_APPEND keeps lines whole even when tests

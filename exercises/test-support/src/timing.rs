@@ -177,7 +177,7 @@ impl SpeedupCheck {
     #[track_caller]
     pub fn run(self, sequential: impl FnMut(), parallel: impl FnMut()) -> Checked {
         let checked = self.measure(sequential, parallel);
-        report::record(&self.what, checked.outcome, &checked.detail);
+        record_checked(&self.what, &checked);
         if checked.outcome == Outcome::Failed {
             panic!(
                 "{} were not faster in parallel: {}",
@@ -238,10 +238,24 @@ impl RatioCheck {
     #[track_caller]
     pub fn run(self, sequential: impl FnMut(), concurrent: impl FnMut()) -> Checked {
         let checked = self.measure(sequential, concurrent);
-        report::record(&self.what, checked.outcome, &checked.detail);
+        record_checked(&self.what, &checked);
         if checked.outcome == Outcome::Failed {
             panic!("{} did not overlap: {}", self.what, checked.detail);
         }
         checked
+    }
+}
+
+fn record_checked(what: &str, checked: &Checked) {
+    if checked.outcome == Outcome::NotChecked {
+        report::record(what, checked.outcome, &checked.detail);
+    } else {
+        report::record_figure(
+            what,
+            checked.outcome,
+            &checked.detail,
+            checked.measured,
+            checked.needed,
+        );
     }
 }

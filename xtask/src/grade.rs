@@ -1,0 +1,344 @@
+//! `cargo xtask grade DIR [--json]`: grades a student's copy of the course (or of a
+//! pack) with this repository's *pristine* tests. Only the student's `src/` files are
+//! taken; every other file that differs from the shipped exercise is listed as
+//! modified, so editing or deleting a test can never raise a grade.
+
+use crate::assign::PACK_FILE;
+use crate::check::print_status;
+use crate::course::{Course, Exercise};
+use crate::runner::{self, Batch, Graded, RunOptions, Status};
+use crate::scratch;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct GradeArgs {
+    /// The student's copy: a clone of the course or a pack made by `assign`.
+    pub dir: PathBuf,
+    /// One JSON document on stdout (schema `wait-or-work/grade/v1`, see the book's
+    /// page for instructors).
+    #[arg(long)]
+    pub json: bool,
+    /// Wall-clock limit for the tests of one exercise, in seconds [default: the
+    /// exercise's own limit, or 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+/// What the submission says it is.
+#[derive(Debug, Serialize)]
+pub struct Submission {
+    pub path: String,
+    /// `pack` (made by `assign`) or `course` (a copy of the whole course).
+    pub kind: &'static str,
+    pub version: String,
+    pub chapters: Vec<String>,
+}
+
+pub fn run(args: GradeArgs) -> Result<i32> {
+    let course = Course::load()?;
+    let dir = &args.dir;
+    if !dir.is_dir() {
+        crate::usage!(
+            "{} does not exist or is not a folder; pass the student's course folder",
+            dir.display()
+        );
+    }
+    let submission = identify(&course, dir)?;
+    let ours = env!("CARGO_PKG_VERSION");
+    if submission.version != ours {
+        eprintln!(
+            "warning: {} is course version {}, this grader is {ours}; grading with this version's tests",
+            dir.display(),
+            submission.version
+        );
+    }
+    let expected: Vec<Exercise> = course
+        .exercises
+        .iter()
+        .filter(|e| submission.chapters.contains(&e.chapter))
+        .cloned()
+        .collect();
+    let student_dir = |e: &Exercise| dir.join("exercises").join(&e.rel);
+
+    let options = RunOptions {
+        timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
+        verbose: false,
+        env: Vec::new(),
+    };
+    let _lock = scratch::lock(&course, "grade")?;
+    // Pristine exercise + the student's src/ only.
+    let overlay = scratch::overlay(&course, "grade", &expected, "src", |e| {
+        student_dir(e).join("src")
+    })?;
+    let batch = Batch {
+        manifest: overlay.manifest(),
+        packages: overlay.present.clone(),
+        name: "grade",
+    };
+    let mut graded = runner::grade(&course, &batch, &options)?;
+    for (exercise, _) in overlay.missing {
+        let what = format!(
+            "missing: no folder exercises/{} in the submission",
+            exercise.rel.display()
+        );
+        graded.push(Graded {
+            exercise,
+            status: Status::Missing { what },
+            reports: Vec::new(),
+            tests_passed: 0,
+            tests_total: 0,
+            duration: Duration::ZERO,
+        });
+    }
+    graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
+    let modified: BTreeMap<String, Vec<String>> = expected
+        .iter()
+        .filter(|e| student_dir(e).is_dir())
+        .map(|e| {
+            (
+                e.id(),
+                modified_files(&course.exercise_dir(e), &student_dir(e)),
+            )
+        })
+        .collect();
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = json_report(&submission, &graded, &modified);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        for g in &graded {
+            print_status(&course, g, &mut out)?;
+            if let Some(files) = modified.get(&g.exercise.id()).filter(|f| !f.is_empty()) {
+                writeln!(
+                    out,
+                    "      modified (ignored, graded with the original tests): {}",
+                    files.join(", ")
+                )?;
+            }
+        }
+        writeln!(out, "{}", crate::check::summary(&graded))?;
+    }
+    Ok(0)
+}
+
+/// A pack (`course-pack.toml`) or a copy of the whole course (`xtask/Cargo.toml`).
+fn identify(course: &Course, dir: &Path) -> Result<Submission> {
+    if !dir.join("exercises").is_dir() {
+        crate::usage!(
+            "{} is not a Wait or Work course: it has no exercises/ folder",
+            dir.display()
+        );
+    }
+    let path = dir.display().to_string();
+    if let Ok(text) = std::fs::read_to_string(dir.join(PACK_FILE)) {
+        let doc: toml_edit::DocumentMut = text
+            .parse()
+            .with_context(|| format!("{} in {} is not valid TOML", PACK_FILE, dir.display()))?;
+        if doc.get("course").and_then(|c| c.as_str()) != Some("wait-or-work") {
+            crate::usage!("{} is a course pack of another course", dir.display());
+        }
+        let version = doc
+            .get("version")
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown")
+            .to_string();
+        let chapters = doc
+            .get("chapters")
+            .and_then(|c| c.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Ok(Submission {
+            path,
+            kind: "pack",
+            version,
+            chapters,
+        });
+    }
+    let Ok(manifest) = std::fs::read_to_string(dir.join("xtask/Cargo.toml")) else {
+        crate::usage!(
+            "{} is not a Wait or Work course: no {PACK_FILE} and no xtask/Cargo.toml",
+            dir.display()
+        );
+    };
+    let doc: toml_edit::DocumentMut = manifest
+        .parse()
+        .context("xtask/Cargo.toml is not valid TOML")?;
+    let version = doc
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("unknown")
+        .to_string();
+    let chapters: BTreeSet<String> = course.exercises.iter().map(|e| e.chapter.clone()).collect();
+    Ok(Submission {
+        path,
+        kind: "course",
+        version,
+        chapters: chapters.into_iter().collect(),
+    })
+}
+
+/// Files outside src/ that differ from the shipped exercise, are missing, or were added.
+pub fn modified_files(pristine: &Path, student: &Path) -> Vec<String> {
+    let ours = files_below(pristine);
+    let theirs = files_below(student);
+    let mut out = Vec::new();
+    for (rel, bytes) in &ours {
+        match theirs.get(rel) {
+            None => out.push(format!("{rel} (deleted)")),
+            Some(b) if b != bytes => out.push(rel.clone()),
+            _ => {}
+        }
+    }
+    for rel in theirs.keys() {
+        if !ours.contains_key(rel) {
+            out.push(format!("{rel} (added)"));
+        }
+    }
+    out
+}
+
+fn files_below(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == "src"
+                || rel == "target"
+                || rel.ends_with(".snap.new")
+                || rel.ends_with(".pending-snap")
+            {
+                continue;
+            }
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                files.insert(rel, bytes);
+            }
+        }
+    }
+    walk(root, root, &mut files);
+    files
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: &'static str,
+    course_version: &'static str,
+    submission: &'a Submission,
+    machine: Machine,
+    exercises: Vec<JsonExercise>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub os: &'static str,
+    pub arch: &'static str,
+    pub cpu_model: Option<String>,
+}
+
+impl Machine {
+    pub fn this() -> Self {
+        Machine {
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            os: std::env::consts::OS,
+            arch: std::env::consts::ARCH,
+            cpu_model: std::fs::read_to_string("/proc/cpuinfo")
+                .ok()
+                .and_then(|info| {
+                    info.lines()
+                        .find_map(|l| l.strip_prefix("model name"))
+                        .and_then(|l| l.split_once(':'))
+                        .map(|(_, m)| m.trim().to_string())
+                }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonExercise {
+    id: String,
+    package: String,
+    chapter: String,
+    status: &'static str,
+    message: String,
+    tests_passed: usize,
+    tests_total: usize,
+    duration_ms: u128,
+    checks: Vec<JsonCheck>,
+    modified_files: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck {
+    check: String,
+    outcome: String,
+    detail: String,
+    measured: Option<f64>,
+    needed: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    done: usize,
+    total: usize,
+}
+
+fn json_report<'a>(
+    submission: &'a Submission,
+    graded: &[Graded],
+    modified: &BTreeMap<String, Vec<String>>,
+) -> JsonReport<'a> {
+    JsonReport {
+        schema: "wait-or-work/grade/v1",
+        course_version: env!("CARGO_PKG_VERSION"),
+        submission,
+        machine: Machine::this(),
+        exercises: graded
+            .iter()
+            .map(|g| JsonExercise {
+                id: g.exercise.id(),
+                package: g.exercise.package.clone(),
+                chapter: g.exercise.chapter.clone(),
+                status: g.status.label(),
+                message: g.status.message(),
+                tests_passed: g.tests_passed,
+                tests_total: g.tests_total,
+                duration_ms: g.duration.as_millis(),
+                checks: g
+                    .reports
+                    .iter()
+                    .map(|r| JsonCheck {
+                        check: r.check.clone(),
+                        outcome: r.outcome.clone(),
+                        detail: r.detail.clone(),
+                        measured: r.measured,
+                        needed: r.needed,
+                    })
+                    .collect(),
+                modified_files: modified.get(&g.exercise.id()).cloned().unwrap_or_default(),
+            })
+            .collect(),
+        summary: JsonSummary {
+            done: graded.iter().filter(|g| g.status.is_pass()).count(),
+            total: graded.len(),
+        },
+    }
+}
