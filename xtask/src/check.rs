@@ -113,11 +113,7 @@ pub fn grade_solutions(
 /// Copies the snapshots recorded in the solutions' scratch copies into `exercises/`.
 fn accept_snapshots(course: &Course, selected: &[Exercise], out: &mut impl Write) -> Result<()> {
     for e in selected {
-        let recorded = course
-            .scratch_dir()
-            .join("solutions")
-            .join(&e.rel)
-            .join("tests/snapshots");
+        let recorded = scratch::member_dir(course, "solutions", e).join("tests/snapshots");
         let Ok(entries) = std::fs::read_dir(&recorded) else {
             continue;
         };

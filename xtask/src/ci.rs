@@ -63,6 +63,9 @@ pub fn run() -> Result<i32> {
                         "xtask",
                         "-p",
                         "test-support",
+                        // One test at a time: several of them time real work.
+                        "--",
+                        "--test-threads=1",
                     ],
                 ))
             }),

@@ -87,7 +87,7 @@ pub fn overlay(
             ));
             continue;
         }
-        let dest = root.join(&exercise.rel);
+        let dest = member_dir(course, name, exercise);
         copy_tree(&course.exercise_dir(exercise), &dest)?;
         copy_tree(&source, &dest.join(into))?;
         present.push((exercise.clone(), dest));
@@ -103,6 +103,20 @@ pub fn overlay(
     })
 }
 
+/// Where `exercise` is copied in the scratch workspace `name`.
+///
+/// Cargo names build artefacts after a package's path *relative to its workspace
+/// root*, so two scratch workspaces that put a package at the same relative path
+/// share (and wrongly reuse) one artefact. Each copy therefore sits below a folder
+/// named after its workspace: `<name>/<name>/NN_chapter/MM_slug`.
+pub fn member_dir(course: &Course, name: &str, exercise: &Exercise) -> PathBuf {
+    course
+        .scratch_dir()
+        .join(name)
+        .join(name)
+        .join(&exercise.rel)
+}
+
 /// The course's root manifest with the members replaced by the copies and every path
 /// dependency made absolute: same versions, same profiles, same lints.
 fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)]) -> Result<()> {
@@ -114,8 +128,11 @@ fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)])
         .as_table_mut()
         .context("the root Cargo.toml has no [workspace]")?;
     let mut members = toml_edit::Array::new();
-    for (exercise, _) in present {
-        members.push(exercise.rel.to_string_lossy().replace('\\', "/"));
+    for (_, dir) in present {
+        let rel = dir
+            .strip_prefix(root)
+            .expect("members live in the scratch workspace");
+        members.push(rel.to_string_lossy().replace('\\', "/"));
     }
     workspace["members"] = toml_edit::value(members);
     if let Some(deps) = workspace

@@ -74,3 +74,17 @@ fn missing_solutions_are_reported_and_the_rest_graded() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     insta::assert_snapshot!(redact(&stdout));
 }
+
+#[test]
+fn verify_catches_a_solution_that_is_the_exercise() {
+    // In the fixture, 01/01's "solution" is a copy of its exercise (which passes), and
+    // 01/02's solution really solves a not-started exercise.
+    let output = xtask()
+        .args(["verify", "01/01", "01/02"])
+        .env("WOW_COURSE_ROOT", fixture_course())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    insta::assert_snapshot!(redact(&stdout));
+}

@@ -57,10 +57,12 @@ fn a_spinning_job_computes() {
         best.wall,
         share * 100.0
     );
-    test_support::report::record(
+    test_support::report::record_figure(
         "CPU share of a spinning job",
         test_support::Outcome::Passed,
         &format!("{:.0}% on the CPU, needed more than 50%", share * 100.0),
+        share,
+        0.5,
     );
     assert_eq!(
         classify(best.wall, best.cpu),
