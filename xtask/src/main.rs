@@ -8,6 +8,7 @@ mod course;
 mod grade;
 mod runner;
 mod scratch;
+mod soak;
 mod suggest;
 mod verify;
 
@@ -36,6 +37,8 @@ enum Cmd {
     Assign(assign::AssignArgs),
     /// Instructors: grade a student's copy with this repository's original tests.
     Grade(grade::GradeArgs),
+    /// Maintainers: grade the solutions N times with one core kept busy.
+    Soak(soak::SoakArgs),
 }
 
 /// Bad input from the person at the keyboard: reported in one line, exit status 2.
@@ -70,6 +73,7 @@ fn main() {
         Cmd::Ci => ci::run(),
         Cmd::Assign(args) => assign::run(args),
         Cmd::Grade(args) => grade::run(args),
+        Cmd::Soak(args) => soak::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

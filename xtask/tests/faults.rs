@@ -88,3 +88,45 @@ fn verify_catches_a_solution_that_is_the_exercise() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     insta::assert_snapshot!(redact(&stdout));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn on_one_core_speedups_are_not_checked_and_nothing_fails() {
+    use std::os::unix::process::CommandExt;
+    // Pin the grader (and so every test it starts) to CPU 0, as `taskset -c 0` would.
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"));
+    cmd.args(["check", "--solutions", "01"])
+        .env_remove("WOW_CORES")
+        .env_remove("WOW_COURSE_ROOT");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(0, &mut set);
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Not every check could run, so this is not a clean pass (exit 1), but nothing failed.
+    for line in stdout.lines().filter(|l| l.starts_with("01/")) {
+        assert!(
+            line.contains(" passed ") || line.contains(" not checked "),
+            "on one core every exercise must pass or be not checked: {line}"
+        );
+    }
+    assert!(
+        stdout.contains(
+            "not checked: four computing jobs on threads: needs 2 cores, this machine has 1"
+        ),
+        "the speedup check must say why it did not run:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("1/2 exercises done (1 not checked)"),
+        "{stdout}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+}

@@ -1,6 +1,6 @@
 //! Tests for 01/01. Run them with `cargo xtask check 01/01`.
 
-use ex01_01_wait_or_compute::{Kind, Profile, classify, profile};
+use ex01_01_wait_or_compute::{Kind, Profile, classify, profile, thread_cpu_time};
 use std::time::Duration;
 use test_support::{ThreadSet, spin};
 
@@ -36,33 +36,69 @@ fn a_sleeping_job_waits() {
 #[test]
 fn a_spinning_job_computes() {
     let steps = steps_for(Duration::from_millis(120));
-    // Another busy program can steal the CPU for a while, so keep the best of three.
-    let best = (0..3)
-        .map(|_| {
-            profile(|| {
-                spin(steps);
-            })
-        })
-        .max_by(|a, b| {
-            let share = |p: &Profile| p.cpu.as_secs_f64() / p.wall.as_secs_f64().max(1e-9);
-            share(a).total_cmp(&share(b))
-        })
-        .unwrap();
-    let share = best.cpu.as_secs_f64() / best.wall.as_secs_f64().max(1e-9);
-    assert!(
-        share > 0.5,
-        "a spinning job should be on the CPU most of its wall time, but `profile` measured \
-         cpu {:?} for wall {:?} ({:.0}%)",
-        best.cpu,
-        best.wall,
-        share * 100.0
-    );
+    let share = |wall: Duration, cpu: Duration| cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9);
+    // On a busy machine a spinning thread also waits, for a core. So each try first
+    // measures the same job itself (the reference), then with `profile`, and keeps
+    // the try where `profile` saw the largest CPU share.
+    let mut best: Option<(Profile, f64)> = None;
+    for _ in 0..5 {
+        let (wall_start, cpu_start) = (std::time::Instant::now(), thread_cpu_time());
+        spin(steps);
+        let (reference_wall, reference_cpu) = (wall_start.elapsed(), thread_cpu_time() - cpu_start);
+        let reference = share(reference_wall, reference_cpu);
+        let p = profile(|| {
+            spin(steps);
+        });
+        // CPU time barely depends on load: `profile` must see about what the
+        // reference saw (this catches a wall clock used as the CPU clock, too).
+        assert!(
+            p.cpu.as_secs_f64() > reference_cpu.as_secs_f64() * 0.6,
+            "the job used about {reference_cpu:?} of CPU time, but `profile` measured only {:?}",
+            p.cpu
+        );
+        if best.is_none_or(|(b, _)| share(p.wall, p.cpu) > share(b.wall, b.cpu)) {
+            best = Some((p, reference));
+        }
+        if share(p.wall, p.cpu) > 0.5 {
+            break;
+        }
+    }
+    let (best, reference) = best.unwrap();
+    let measured = share(best.wall, best.cpu);
+    if measured <= 0.5 && reference < 0.75 {
+        // Even the reference got less than 75% of a core: the machine is too busy to
+        // tell a spinning job from a waiting one. Say so; never pass or fail on it.
+        test_support::report::record(
+            "CPU share of a spinning job",
+            test_support::Outcome::NotChecked,
+            &format!(
+                "the machine is too busy: even the test's own spinning job got only {:.0}% of a core",
+                reference * 100.0
+            ),
+        );
+        return;
+    }
+    let outcome = if measured > 0.5 {
+        test_support::Outcome::Passed
+    } else {
+        test_support::Outcome::Failed
+    };
     test_support::report::record_figure(
         "CPU share of a spinning job",
-        test_support::Outcome::Passed,
-        &format!("{:.0}% on the CPU, needed more than 50%", share * 100.0),
-        share,
+        outcome,
+        &format!("{:.0}% on the CPU, needed more than 50%", measured * 100.0),
+        measured,
         0.5,
+    );
+    assert!(
+        measured > 0.5,
+        "a spinning job should be on the CPU most of its wall time, but `profile` measured \
+         cpu {:?} for wall {:?} ({:.0}%), while the same job measured by the test was on the \
+         CPU {:.0}% of the time",
+        best.cpu,
+        best.wall,
+        measured * 100.0,
+        reference * 100.0
     );
     assert_eq!(
         classify(best.wall, best.cpu),
