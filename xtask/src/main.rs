@@ -11,6 +11,7 @@ mod scratch;
 mod soak;
 mod suggest;
 mod verify;
+mod web;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -39,6 +40,9 @@ enum Cmd {
     Grade(grade::GradeArgs),
     /// Maintainers: grade the solutions N times with one core kept busy.
     Soak(soak::SoakArgs),
+    /// Open every page of the built book in headless Chromium (console errors, broken
+    /// images, search, screenshots).
+    WebTest,
 }
 
 /// Bad input from the person at the keyboard: reported in one line, exit status 2.
@@ -74,6 +78,7 @@ fn main() {
         Cmd::Assign(args) => assign::run(args),
         Cmd::Grade(args) => grade::run(args),
         Cmd::Soak(args) => soak::run(args),
+        Cmd::WebTest => web::run(),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -60,6 +60,19 @@ fn the_solutions_pass_the_same_tests() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    insta::assert_snapshot!(redact(&stdout));
+    // A machine too busy to tell a spinning job from a waiting one makes this
+    // exercise "not checked" (exit 1); anything else but a pass is a bug.
+    let first = stdout.lines().next().unwrap_or_default();
+    if first.contains(" not checked ") {
+        assert!(stdout.contains("the machine is too busy"), "{stdout}");
+        assert_eq!(output.status.code(), Some(1), "{stdout}");
+    } else {
+        assert!(
+            first.starts_with("01/01 wait_or_compute        passed        4/4 tests"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("CPU share of a spinning job: "), "{stdout}");
+        assert!(stdout.contains("1/1 exercises done"), "{stdout}");
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+    }
 }
