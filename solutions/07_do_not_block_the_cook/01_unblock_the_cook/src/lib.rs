@@ -1,0 +1,41 @@
+//! # 07/01 Unblock the cook
+//!
+//! An async task gives its thread back only at an `.await`. Code that holds the
+//! thread between two `.await`s (a blocking call, a long computation) stops every
+//! other task on that thread: timers fire late, heartbeats go silent, requests queue
+//! up. `tokio::task::spawn_blocking` moves such code to a pool of threads meant for
+//! blocking, and gives you a future to `.await` instead.
+//!
+//! **This exercise ships with the bug in it.** Both functions below compile and
+//! return the right values, and both freeze every other task while they run. The
+//! tests show it; fix them.
+//!
+//! Book: `book/src/ch07-do-not-block-the-cook/spawn-blocking.md`
+
+use std::time::Duration;
+use tokio::task::{JoinError, spawn_blocking};
+
+mod legacy;
+pub use legacy::{checksum, legacy_lookup};
+
+/// Looks `key` up with the blocking `legacy_lookup` (which takes `takes`), without
+/// stopping the other tasks on this runtime while it waits.
+pub async fn lookup(key: u64, takes: Duration) -> u64 {
+    // The blocking pool's thread sleeps; the runtime's thread keeps serving tasks.
+    unwrap_or_resume(spawn_blocking(move || legacy_lookup(key, takes)).await)
+}
+
+/// Computes `checksum(steps)` without stopping the other tasks on this runtime while
+/// it computes.
+pub async fn checksum_async(steps: u64) -> u64 {
+    unwrap_or_resume(spawn_blocking(move || checksum(steps)).await)
+}
+
+/// A blocking closure that panicked comes back as a `JoinError`: pass its panic on.
+fn unwrap_or_resume<T>(result: Result<T, JoinError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("the blocking task was cancelled: {e}"),
+    }
+}
