@@ -1,0 +1,154 @@
+//! Tests for 02/02. Run them with `cargo xtask check 02/02`.
+
+use ex02_02_scoped_chunks::{ChunkError, chunk_ranges, map_chunks};
+use std::time::Duration;
+use test_support::report::{self, Outcome};
+use test_support::timing::MIN_CAPACITY;
+use test_support::{Gauge, SpeedupCheck, ThreadSet, expect_at_least, expect_at_most, kernel, spin};
+
+#[test]
+fn chunk_ranges_table() {
+    // Pure arithmetic: deterministic, so the expected answers live in a snapshot.
+    let mut table = String::from("items parts  chunks\n");
+    for (len, parts) in [
+        (10, 1),
+        (10, 2),
+        (10, 3),
+        (10, 4),
+        (7, 7),
+        (5, 2),
+        (0, 1),
+        (3, 4),
+        (0, 2),
+        (4, 0),
+    ] {
+        let chunks = match chunk_ranges(len, parts) {
+            Ok(ranges) => format!("{ranges:?}"),
+            Err(e) => format!("error: {e}"),
+        };
+        table += &format!("{len:>5} {parts:>5}  {chunks}\n");
+    }
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn bad_splits_are_errors_not_panics() {
+    assert_eq!(
+        map_chunks(&[1, 2, 3], 0, |c| c.len()),
+        Err(ChunkError::ZeroParts)
+    );
+    assert_eq!(
+        map_chunks(&[1, 2, 3], 4, |c| c.len()),
+        Err(ChunkError::TooManyParts { parts: 4, items: 3 }),
+        "4 parts of 3 items would leave a chunk empty: that is an error"
+    );
+}
+
+#[test]
+fn chunks_of_borrowed_data_come_back_in_order() {
+    let data: Vec<u64> = (1..=10).collect();
+    let sums = map_chunks(&data, 3, |chunk| chunk.iter().sum::<u64>()).expect("3 parts of 10");
+    assert_eq!(
+        sums,
+        vec![1 + 2 + 3 + 4, 5 + 6 + 7, 8 + 9 + 10],
+        "the sums of the chunks 0..4, 4..7 and 7..10, in chunk order"
+    );
+    // `data` was only borrowed: it is still here.
+    assert_eq!(data.len(), 10);
+    let empty: [u64; 0] = [];
+    assert_eq!(
+        map_chunks(&empty, 1, |chunk| chunk.len()),
+        Ok(vec![0]),
+        "an empty slice in one part is one empty chunk"
+    );
+}
+
+#[test]
+fn every_chunk_gets_a_scoped_thread_of_its_own() {
+    let data: Vec<u32> = (0..40).collect();
+    let threads = ThreadSet::new();
+    let gauge = Gauge::new();
+    map_chunks(&data, 4, |chunk| {
+        threads.record();
+        let _in_flight = gauge.enter();
+        std::thread::sleep(Duration::from_millis(30));
+        chunk.len()
+    })
+    .expect("4 parts of 40");
+    expect_at_least("distinct threads for 4 chunks", threads.distinct(), 4);
+    expect_at_most("distinct threads for 4 chunks", threads.distinct(), 4);
+    assert!(
+        !threads.contains_current(),
+        "a chunk ran on the test's own thread: spawn a scoped thread for every chunk"
+    );
+    expect_at_least("chunks in flight at once", gauge.most_at_once(), 4);
+}
+
+#[test]
+fn chunks_compute_in_parallel() {
+    // 32 items of about 6 ms of CPU each: about 200 ms on one thread.
+    let steps = kernel::steps_for(Duration::from_millis(6));
+    let data = vec![steps; 32];
+    let parts = test_support::cores().clamp(2, 8);
+    let work = |chunk: &[u64]| chunk.iter().map(|&s| spin(s)).fold(0, u64::wrapping_add);
+    let threads = ThreadSet::new();
+    confirmed_speedup(
+        &format!("{parts} chunks on scoped threads"),
+        parts,
+        || {
+            work(&data);
+        },
+        || {
+            map_chunks(&data, parts, |chunk| {
+                threads.record();
+                work(chunk)
+            })
+            .expect("the split is valid");
+        },
+    );
+    expect_at_least(
+        "distinct threads that computed chunks",
+        threads.distinct(),
+        parts,
+    );
+}
+
+/// A [`SpeedupCheck`] whose failures are confirmed: a failed check counts only if
+/// the machine still shows spare capacity right after it. On a shared machine other
+/// programs come and go, and a try can be calibrated in a quiet moment and timed in
+/// a busy one; then the honest outcome is "not checked", not "failed".
+fn confirmed_speedup(
+    what: &str,
+    pieces: usize,
+    mut sequential: impl FnMut(),
+    mut parallel: impl FnMut(),
+) {
+    let threads = test_support::cores().min(pieces);
+    let steps = kernel::steps_for(Duration::from_millis(40));
+    let mut detail = String::new();
+    for _ in 0..3 {
+        let checked = SpeedupCheck::new(what)
+            .pieces(pieces)
+            .measure(&mut sequential, &mut parallel);
+        if checked.outcome != Outcome::Failed {
+            report::record(what, checked.outcome, &checked.detail);
+            return;
+        }
+        let after = kernel::capacity(threads, steps);
+        if after < MIN_CAPACITY {
+            report::record(
+                what,
+                Outcome::NotChecked,
+                &format!(
+                    "{}; but the spare capacity right after was only {after:.2}x: the \
+                     machine is too busy to tell",
+                    checked.detail
+                ),
+            );
+            return;
+        }
+        detail = checked.detail;
+    }
+    report::record(what, Outcome::Failed, &detail);
+    panic!("{what} were not faster in parallel: {detail}");
+}
