@@ -43,10 +43,72 @@ pub fn book_dir(course: &Course) -> PathBuf {
 }
 
 /// Renders the book; returns the folder with `index.html`.
+///
+/// The "Your machine" page shows the figures of `cargo xtask lab` when the reader has
+/// run it (from [`Course::lab_dir`]), else the defaults in `book/src/your-machine/`.
 pub fn build(course: &Course) -> Result<PathBuf> {
-    let book = MDBook::load(book_dir(course)).context("cannot load the book (book/book.toml)")?;
+    let mut book =
+        MDBook::load(book_dir(course)).context("cannot load the book (book/book.toml)")?;
+    let lab = course.lab_dir();
+    let own = lab.join("figures.md").is_file();
+    book.with_preprocessor(LabFigures {
+        figures: if own {
+            lab.join("figures.md")
+        } else {
+            book_dir(course).join("src/your-machine/figures.md")
+        },
+        own,
+    });
     book.build().context("cannot build the book")?;
-    Ok(book.build_dir_for("html"))
+    let out = book.build_dir_for("html");
+    if own {
+        let dest = out.join("your-machine");
+        std::fs::create_dir_all(&dest)?;
+        for chart in ["speedup.svg", "waits.svg", "timeline.svg"] {
+            if lab.join(chart).is_file() {
+                std::fs::copy(lab.join(chart), dest.join(chart))?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces `<!-- lab-figures -->` in the book with the lab's tables.
+struct LabFigures {
+    figures: PathBuf,
+    own: bool,
+}
+
+impl mdbook_preprocessor::Preprocessor for LabFigures {
+    fn name(&self) -> &str {
+        "lab-figures"
+    }
+
+    fn run(
+        &self,
+        _ctx: &mdbook_preprocessor::PreprocessorContext,
+        mut book: mdbook_driver::book::Book,
+    ) -> mdbook_driver::errors::Result<mdbook_driver::book::Book> {
+        const MARKER: &str = "<!-- lab-figures -->";
+        let tables = std::fs::read_to_string(&self.figures).unwrap_or_else(|_| {
+            "No figures yet: run `cargo xtask lab`, then build the book again.\n".to_string()
+        });
+        let source = if self.own {
+            "These are **your** figures, measured by `cargo xtask lab` on this machine \
+             (run it again to refresh them, then rebuild the book)."
+        } else {
+            "These figures come from the machine that built this copy of the book. Run \
+             `cargo xtask lab`, then `cargo xtask book build` (or `serve`), to see your own."
+        };
+        book.for_each_chapter_mut(|chapter| {
+            if chapter.content.contains(MARKER) {
+                chapter.content = chapter
+                    .content
+                    .replace(MARKER, &format!("{source}\n\n{tables}"));
+            }
+        });
+        Ok(book)
+    }
 }
 
 fn serve(course: &Course, port: u16) -> Result<i32> {

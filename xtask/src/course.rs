@@ -99,6 +99,15 @@ impl Course {
         }
     }
 
+    /// Where `cargo xtask lab` writes its report and charts, and where the book looks
+    /// for them: `WOW_LAB_DIR`, or `lab/` in the target directory.
+    pub fn lab_dir(&self) -> PathBuf {
+        match std::env::var_os("WOW_LAB_DIR") {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => self.target_dir().join("lab"),
+        }
+    }
+
     /// Scratch space of the tool, inside the target directory (never in `exercises/`).
     pub fn scratch_dir(&self) -> PathBuf {
         self.root.join("target").join("wait-or-work")

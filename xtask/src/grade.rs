@@ -246,7 +246,7 @@ struct JsonReport<'a> {
     summary: JsonSummary,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Machine {
     pub cores: usize,
     pub os: &'static str,

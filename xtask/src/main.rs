@@ -6,6 +6,7 @@ mod check;
 mod ci;
 mod course;
 mod grade;
+mod lab;
 mod runner;
 mod scratch;
 mod soak;
@@ -38,6 +39,9 @@ enum Cmd {
     Assign(assign::AssignArgs),
     /// Instructors: grade a student's copy with this repository's original tests.
     Grade(grade::GradeArgs),
+    /// Measure this machine: computing and waiting workloads, as a table, JSON and
+    /// charts for the book's "Your machine" page.
+    Lab(lab::LabArgs),
     /// Maintainers: grade the solutions N times with one core kept busy.
     Soak(soak::SoakArgs),
     /// Open every page of the built book in headless Chromium (console errors, broken
@@ -78,6 +82,7 @@ fn main() {
         Cmd::Assign(args) => assign::run(args),
         Cmd::Grade(args) => grade::run(args),
         Cmd::Soak(args) => soak::run(args),
+        Cmd::Lab(args) => lab::run(args),
         Cmd::WebTest => web::run(),
     };
     match result {

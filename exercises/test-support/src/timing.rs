@@ -43,7 +43,8 @@ fn calibration_steps() -> u64 {
 /// A speedup claim: the parallel variant must beat the sequential one by a fraction
 /// of the spare capacity that the machine shows in the same try.
 ///
-/// With `capacity` measured by [`kernel::capacity`] on `min(cores, pieces)` threads,
+/// With `capacity` measured by [`kernel::capacity`] on `min(cores, pieces)` threads
+/// right before and right after each try (the smaller of the two counts),
 /// the speedup needed is `max(MIN_SPEEDUP, 1 + fraction * (capacity - 1))`:
 /// 1.45x on a quiet 2-core machine (capacity ~1.9x) with the default fraction 0.5,
 /// 1.2x when another process keeps one core busy (capacity ~1.4x), and "not checked"
@@ -126,10 +127,15 @@ impl SpeedupCheck {
         let mut best: Option<(f64, f64, f64)> = None; // (speedup, needed, capacity)
         let mut best_capacity: f64 = 0.0;
         for _ in 0..self.tries {
-            let capacity = kernel::capacity(threads, steps);
-            best_capacity = best_capacity.max(capacity);
+            // Capacity right before and right after the learner's code: the machine's
+            // load can change within a try, and a try only counts when both agree
+            // that there was room to run in parallel (the smaller one is used).
+            let before = kernel::capacity(threads, steps);
             let seq = time(&mut sequential);
             let par = time(&mut parallel);
+            let after = kernel::capacity(threads, steps);
+            let capacity = before.min(after);
+            best_capacity = best_capacity.max(capacity);
             if capacity < MIN_CAPACITY {
                 continue;
             }

@@ -1,0 +1,247 @@
+//! `cargo xtask lab`: measures the reader's machine and shows it as a table, JSON and
+//! SVG charts that the book's "Your machine" page picks up.
+//!
+//! Every figure is a ratio or a time from this one run; with `--runs N` each
+//! measurement is repeated and the median kept, with the spread (min..max) shown.
+
+mod charts;
+mod python;
+mod workloads;
+
+use crate::course::Course;
+use crate::grade::Machine;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug)]
+pub struct LabArgs {
+    /// A short run (a few seconds): smaller workloads, fewer waits, one repetition.
+    #[arg(long)]
+    pub quick: bool,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Repetitions of each measurement (the median is kept) [default: 3, 1 with --quick].
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// Where to write report.json, figures.md and the charts [default: target/lab].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// A repeated measurement in milliseconds: the median and the spread.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stat {
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Stat {
+    pub fn of(mut samples: Vec<Duration>) -> Stat {
+        samples.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        Stat {
+            median_ms: ms(samples[samples.len() / 2]),
+            min_ms: ms(samples[0]),
+            max_ms: ms(*samples.last().expect("at least one sample")),
+        }
+    }
+
+    fn show(&self) -> String {
+        if (self.max_ms - self.min_ms) < 0.05 * self.median_ms.max(1e-9) {
+            format!("{:.0} ms", self.median_ms)
+        } else {
+            format!(
+                "{:.0} ms ({:.0}..{:.0})",
+                self.median_ms, self.min_ms, self.max_ms
+            )
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LabReport {
+    pub schema: &'static str,
+    pub machine: Machine,
+    pub quick: bool,
+    pub runs: usize,
+    pub cpu: workloads::CpuReport,
+    pub waits: workloads::WaitReport,
+    pub memory: workloads::MemoryReport,
+    pub python: python::PythonReport,
+}
+
+pub fn run(args: LabArgs) -> Result<i32> {
+    let course = Course::load()?;
+    let runs = args.runs.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
+    let out = args.out.clone().unwrap_or_else(|| course.lab_dir());
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut progress = workloads::Progress::new(if args.quick { 9 } else { 11 });
+
+    let cpu = workloads::cpu(args.quick, runs, &mut progress);
+    let waits = workloads::waits(args.quick, runs, &mut progress);
+    let memory = workloads::memory(args.quick, &mut progress);
+    progress.step("Python threads and processes");
+    let python = python::measure(args.quick);
+    progress.done();
+
+    let report = LabReport {
+        schema: "wait-or-work/lab/v1",
+        machine: Machine::this(),
+        quick: args.quick,
+        runs,
+        cpu,
+        waits,
+        memory,
+        python,
+    };
+    std::fs::write(
+        out.join("report.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    std::fs::write(out.join("figures.md"), figures_markdown(&report))?;
+    charts::speedup(&report, &out.join("speedup.svg"))?;
+    charts::waits(&report, &out.join("waits.svg"))?;
+    charts::timeline(&report, &out.join("timeline.svg"))?;
+
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(stdout, "{}", figures_text(&report))?;
+        writeln!(
+            stdout,
+            "\nwrote report.json, figures.md, speedup.svg, waits.svg, timeline.svg to {}",
+            out.display()
+        )?;
+        writeln!(
+            stdout,
+            "`cargo xtask book build` now shows them on the book's \"Your machine\" page"
+        )?;
+    }
+    Ok(0)
+}
+
+/// The report as Markdown tables, for the book's "Your machine" page.
+pub fn figures_markdown(r: &LabReport) -> String {
+    let mut s = String::new();
+    let m = &r.machine;
+    s += &format!(
+        "Measured on **{} cores**, {} {}{} ({} run{} per figure{}).\n\n",
+        m.cores,
+        m.os,
+        m.arch,
+        m.cpu_model
+            .as_ref()
+            .map(|c| format!(", {c}"))
+            .unwrap_or_default(),
+        r.runs,
+        if r.runs == 1 { "" } else { "s, median shown" },
+        if r.quick { ", quick mode" } else { "" }
+    );
+    let c = &r.cpu;
+    s += &format!(
+        "**Computing**: {} pieces of {:.0} ms of CPU work after a serial part of {} pieces \
+         (serial fraction {:.0}%).\n\n",
+        c.parallel_units,
+        c.unit_ms,
+        c.serial_units,
+        c.serial_fraction * 100.0
+    );
+    s += "| variant | time | speedup | Amdahl's limit |\n|---|---|---|---|\n";
+    s += &format!("| sequential | {} | 1.00x | |\n", c.sequential.show());
+    s += &format!(
+        "| std threads ({} threads) | {} | {:.2}x | {:.2}x |\n",
+        c.std_threads_count,
+        c.std_threads.show(),
+        c.std_threads_speedup,
+        workloads::amdahl(c.serial_fraction, c.std_threads_count)
+    );
+    for p in &c.rayon {
+        s += &format!(
+            "| rayon, {} thread{} | {} | {:.2}x | {:.2}x |\n",
+            p.threads,
+            if p.threads == 1 { "" } else { "s" },
+            p.time.show(),
+            p.speedup,
+            p.amdahl
+        );
+    }
+    s += &format!(
+        "\n**Waiting**: each job waits {} ms.\n\n| jobs | one after another | one thread each | one tokio task each |\n|---|---|---|---|\n",
+        r.waits.wait_ms
+    );
+    for row in &r.waits.rows {
+        let opt = |o: &Option<Stat>, why: &str| {
+            o.as_ref()
+                .map(Stat::show)
+                .unwrap_or_else(|| why.to_string())
+        };
+        s += &format!(
+            "| {} | {} | {} | {} |\n",
+            row.jobs,
+            opt(&row.sequential, "(skipped: too long)"),
+            row.threads
+                .as_ref()
+                .map(Stat::show)
+                .unwrap_or_else(|| row.threads_error.clone().unwrap_or_default()),
+            row.tasks.show()
+        );
+    }
+    let mem = &r.memory;
+    s += "\n**Memory** (resident, measured while all are waiting):\n\n| what | how many | per item |\n|---|---|---|\n";
+    match (&mem.per_thread_bytes, &mem.per_task_bytes) {
+        (Some(t), Some(k)) => {
+            s += &format!("| OS threads | {} | {} |\n", mem.threads, human_bytes(*t));
+            s += &format!("| tokio tasks | {} | {} |\n", mem.tasks, human_bytes(*k));
+        }
+        _ => s += &format!("| (not measured here: {}) | | |\n", mem.note),
+    }
+    s += "\n**Python** (the notes' world), the same kind of CPU work:\n\n";
+    match &r.python {
+        python::PythonReport::NotChecked { reason } => s += &format!("Not checked: {reason}.\n"),
+        python::PythonReport::Measured {
+            jobs,
+            sequential,
+            threads,
+            processes,
+            ..
+        } => {
+            s += "| variant | time | speedup |\n|---|---|---|\n";
+            s += &format!(
+                "| {jobs} jobs one after another | {} | 1.00x |\n",
+                sequential.show()
+            );
+            s += &format!(
+                "| {jobs} Python threads | {} | {:.2}x |\n",
+                threads.show(),
+                sequential.median_ms / threads.median_ms
+            );
+            s += &format!(
+                "| {jobs} Python processes | {} | {:.2}x |\n",
+                processes.show(),
+                sequential.median_ms / processes.median_ms
+            );
+        }
+    }
+    s
+}
+
+fn figures_text(r: &LabReport) -> String {
+    // The Markdown tables read well on a terminal too.
+    figures_markdown(r).replace("**", "")
+}
+
+fn human_bytes(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{b:.0} B")
+    }
+}

@@ -1,0 +1,383 @@
+//! The lab's workloads: computing (sequential, std threads, rayon pools of 1..N
+//! threads), waiting (one after another, a thread each, a task each) and memory.
+
+use super::Stat;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+use test_support::{kernel, spin};
+
+/// A progress line per step on standard error.
+pub struct Progress {
+    step: usize,
+    total: usize,
+    started: Instant,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Self {
+        Progress {
+            step: 0,
+            total,
+            started: Instant::now(),
+        }
+    }
+
+    pub fn step(&mut self, what: &str) {
+        self.step += 1;
+        eprintln!(
+            "[lab {}/{}] {what}...",
+            self.step.min(self.total),
+            self.total
+        );
+    }
+
+    pub fn done(&self) {
+        eprintln!("[lab] done in {:.1}s", self.started.elapsed().as_secs_f64());
+    }
+}
+
+/// Amdahl's law: the best speedup on `threads` threads of a job whose serial part is
+/// `serial_fraction` of the sequential time.
+pub fn amdahl(serial_fraction: f64, threads: usize) -> f64 {
+    1.0 / (serial_fraction + (1.0 - serial_fraction) / threads.max(1) as f64)
+}
+
+#[derive(Debug, Serialize)]
+pub struct CpuReport {
+    pub unit_ms: f64,
+    pub serial_units: usize,
+    pub parallel_units: usize,
+    pub serial_fraction: f64,
+    pub sequential: Stat,
+    pub std_threads_count: usize,
+    pub std_threads: Stat,
+    pub std_threads_speedup: f64,
+    pub rayon: Vec<PoolPoint>,
+    /// One std-threads run: which thread ran which piece, when.
+    pub timeline: Vec<Span>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PoolPoint {
+    pub threads: usize,
+    pub time: Stat,
+    pub speedup: f64,
+    pub amdahl: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Span {
+    pub lane: usize,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub serial: bool,
+}
+
+fn repeat(runs: usize, mut f: impl FnMut()) -> Stat {
+    Stat::of(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+pub fn cpu(quick: bool, runs: usize, progress: &mut Progress) -> CpuReport {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let unit = Duration::from_millis(if quick { 4 } else { 10 });
+    let (serial_units, parallel_units) = if quick { (2, 24) } else { (4, 48) };
+    progress.step("calibrating the CPU kernel");
+    let steps = kernel::steps_for(unit);
+    let serial = move || {
+        for _ in 0..serial_units {
+            spin(steps);
+        }
+    };
+
+    progress.step("computing: sequential");
+    let sequential = repeat(runs, || {
+        serial();
+        for _ in 0..parallel_units {
+            spin(steps);
+        }
+    });
+
+    progress.step("computing: std threads");
+    let threads = cores.clamp(1, parallel_units);
+    let per_thread = parallel_units.div_ceil(threads);
+    let run_threads = |record: Option<&Mutex<Vec<Span>>>| {
+        let start = Instant::now();
+        let ms = |t: Instant| t.duration_since(start).as_secs_f64() * 1000.0;
+        for _ in 0..serial_units {
+            let s = Instant::now();
+            spin(steps);
+            if let Some(r) = record {
+                r.lock().unwrap().push(Span {
+                    lane: 0,
+                    start_ms: ms(s),
+                    end_ms: ms(Instant::now()),
+                    serial: true,
+                });
+            }
+        }
+        std::thread::scope(|scope| {
+            for lane in 0..threads {
+                let count = per_thread.min(parallel_units.saturating_sub(lane * per_thread));
+                scope.spawn(move || {
+                    for _ in 0..count {
+                        let s = Instant::now();
+                        spin(steps);
+                        if let Some(r) = record {
+                            r.lock().unwrap().push(Span {
+                                lane,
+                                start_ms: ms(s),
+                                end_ms: ms(Instant::now()),
+                                serial: false,
+                            });
+                        }
+                    }
+                });
+            }
+        });
+    };
+    let std_threads = repeat(runs, || run_threads(None));
+    let spans = Mutex::new(Vec::new());
+    run_threads(Some(&spans));
+    let timeline = spans.into_inner().unwrap();
+
+    let serial_fraction = serial_units as f64 / (serial_units + parallel_units) as f64;
+    let mut rayon = Vec::new();
+    for k in 1..=cores.clamp(1, 16) {
+        progress.step(&format!(
+            "computing: rayon with {k} thread{}",
+            if k == 1 { "" } else { "s" }
+        ));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(k)
+            .build()
+            .expect("a rayon pool");
+        let time = repeat(runs, || {
+            pool.install(|| {
+                serial();
+                (0..parallel_units).into_par_iter().for_each(|_| {
+                    spin(steps);
+                });
+            })
+        });
+        rayon.push(PoolPoint {
+            threads: k,
+            speedup: sequential.median_ms / time.median_ms,
+            amdahl: amdahl(serial_fraction, k),
+            time,
+        });
+        if quick && k >= 2 {
+            break;
+        }
+    }
+    CpuReport {
+        unit_ms: unit.as_secs_f64() * 1000.0,
+        serial_units,
+        parallel_units,
+        serial_fraction,
+        std_threads_speedup: sequential.median_ms / std_threads.median_ms,
+        sequential,
+        std_threads_count: threads,
+        std_threads,
+        rayon,
+        timeline,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct WaitReport {
+    pub wait_ms: u64,
+    pub rows: Vec<WaitRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WaitRow {
+    pub jobs: usize,
+    pub sequential: Option<Stat>,
+    pub threads: Option<Stat>,
+    pub threads_error: Option<String>,
+    pub tasks: Stat,
+}
+
+pub fn waits(quick: bool, runs: usize, progress: &mut Progress) -> WaitReport {
+    let wait = Duration::from_millis(10);
+    let counts: &[usize] = if quick {
+        &[10, 100, 1000]
+    } else {
+        &[10, 100, 1000, 10_000]
+    };
+    let sequential_budget = Duration::from_millis(if quick { 100 } else { 1000 });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let mut rows = Vec::new();
+    progress.step("waiting: one after another, a thread each, a task each");
+    for &jobs in counts {
+        let sequential = (wait * jobs as u32 <= sequential_budget).then(|| {
+            repeat(runs, || {
+                for _ in 0..jobs {
+                    std::thread::sleep(wait);
+                }
+            })
+        });
+        let mut threads_error = None;
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            let mut handles = Vec::with_capacity(jobs);
+            for _ in 0..jobs {
+                match std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn(move || std::thread::sleep(wait))
+                {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        threads_error =
+                            Some(format!("the OS refused thread {}: {e}", handles.len() + 1));
+                        break;
+                    }
+                }
+            }
+            for h in handles {
+                let _ = h.join();
+            }
+            samples.push(start.elapsed());
+            if threads_error.is_some() {
+                break;
+            }
+        }
+        let threads = threads_error.is_none().then(|| Stat::of(samples));
+        let tasks = repeat(runs, || {
+            runtime.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..jobs {
+                    set.spawn(tokio::time::sleep(wait));
+                }
+                while set.join_next().await.is_some() {}
+            })
+        });
+        rows.push(WaitRow {
+            jobs,
+            sequential,
+            threads,
+            threads_error,
+            tasks,
+        });
+    }
+    WaitReport {
+        wait_ms: wait.as_millis() as u64,
+        rows,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryReport {
+    pub threads: usize,
+    pub per_thread_bytes: Option<f64>,
+    pub tasks: usize,
+    pub per_task_bytes: Option<f64>,
+    pub note: String,
+}
+
+/// Resident memory of this process, from /proc (Linux only).
+fn resident_bytes() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096.0)
+}
+
+pub fn memory(quick: bool, progress: &mut Progress) -> MemoryReport {
+    let (threads, tasks) = if quick { (200, 2_000) } else { (1_000, 10_000) };
+    progress.step("memory: threads and tasks, all waiting at once");
+    if resident_bytes().is_none() {
+        return MemoryReport {
+            threads,
+            per_thread_bytes: None,
+            tasks,
+            per_task_bytes: None,
+            note: "no /proc/self/statm on this system".to_string(),
+        };
+    }
+    // Threads: all started and parked on one gate, then measured.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let started = Arc::new(AtomicUsize::new(0));
+    let before = resident_bytes().unwrap_or(0.0);
+    let handles: Vec<_> = (0..threads)
+        .filter_map(|_| {
+            let gate = Arc::clone(&gate);
+            let started = Arc::clone(&started);
+            std::thread::Builder::new()
+                .spawn(move || {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    let (lock, cvar) = &*gate;
+                    let mut open = lock.lock().unwrap();
+                    while !*open {
+                        open = cvar.wait(open).unwrap();
+                    }
+                })
+                .ok()
+        })
+        .collect();
+    let spawned = handles.len();
+    while started.load(Ordering::SeqCst) < spawned {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let per_thread = (resident_bytes().unwrap_or(0.0) - before) / spawned.max(1) as f64;
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+    for h in handles {
+        let _ = h.join();
+    }
+
+    // Tasks: all spawned and waiting on one notification, then measured.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let per_task = runtime.block_on(async {
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let polled = Arc::new(AtomicUsize::new(0));
+        let before = resident_bytes().unwrap_or(0.0);
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..tasks {
+            let notify = Arc::clone(&notify);
+            let polled = Arc::clone(&polled);
+            set.spawn(async move {
+                let notified = notify.notified();
+                polled.fetch_add(1, Ordering::SeqCst);
+                notified.await;
+            });
+        }
+        while polled.load(Ordering::SeqCst) < tasks {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let per_task = (resident_bytes().unwrap_or(0.0) - before) / tasks as f64;
+        // Wake them all; `notify_waiters` only wakes registered waiters, so repeat
+        // until every task has finished.
+        while !set.is_empty() {
+            notify.notify_waiters();
+            while let Ok(Some(_)) =
+                tokio::time::timeout(Duration::from_millis(5), set.join_next()).await
+            {}
+        }
+        per_task
+    });
+    MemoryReport {
+        threads: spawned,
+        per_thread_bytes: Some(per_thread.max(0.0)),
+        tasks,
+        per_task_bytes: Some(per_task.max(0.0)),
+        note: String::new(),
+    }
+}
