@@ -70,6 +70,7 @@ pub fn grade_exercises(
     selected: &[Exercise],
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
+    let _lock = scratch::lock(course, "exercises")?;
     let batch = Batch {
         manifest: course.root.join("Cargo.toml"),
         packages: selected
@@ -87,13 +88,31 @@ pub fn grade_solutions(
     selected: &[Exercise],
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
-    let overlay = scratch::overlay(course, "solutions", selected, "", |e| {
-        course.solution_dir(e)
-    })?;
+    grade_overlay(
+        course,
+        "solutions",
+        selected,
+        &course.solutions_dir(),
+        options,
+    )
+}
+
+/// Sources under `root` (laid out like `solutions/`) swapped into scratch copies of
+/// the exercises, graded by the exercises' own tests. A missing folder is graded
+/// "missing".
+pub fn grade_overlay(
+    course: &Course,
+    name: &str,
+    selected: &[Exercise],
+    root: &std::path::Path,
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
+    let _lock = scratch::lock(course, name)?;
+    let overlay = scratch::overlay(course, name, selected, "", |e| root.join(&e.rel))?;
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
-        name: "solutions",
+        name,
     };
     let mut graded = runner::grade(course, &batch, options)?;
     for (exercise, what) in overlay.missing {

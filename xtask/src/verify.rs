@@ -1,7 +1,7 @@
 //! `cargo xtask verify`: proves, for every exercise, that the shipped exercise fails
 //! its tests and that its solution passes the very same tests.
 
-use crate::check::{grade_exercises, grade_solutions, print_status};
+use crate::check::{grade_exercises, grade_overlay, grade_solutions, print_status};
 use crate::course::{Course, readme_hint};
 use crate::runner::{Graded, RunOptions, Status};
 use anyhow::Result;
@@ -28,6 +28,14 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     };
     let shipped = grade_exercises(&course, &selected, &options)?;
     let solved = grade_solutions(&course, &selected, &options)?;
+    // Sequential "solutions" kept as fixtures: the tests must reject each of them.
+    let fixtures = sequential_fixtures_dir(&course);
+    let with_fixture: Vec<_> = selected
+        .iter()
+        .filter(|e| fixtures.join(&e.rel).is_dir())
+        .cloned()
+        .collect();
+    let sequential = grade_overlay(&course, "sequential", &with_fixture, &fixtures, &options)?;
 
     let mut out = std::io::stdout().lock();
     let mut problems = 0;
@@ -49,6 +57,18 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             ));
         }
         faults.extend(layout_faults(&course, exercise));
+        let fixture = sequential
+            .iter()
+            .find(|g| g.exercise.rel == exercise.exercise.rel);
+        if let Some(fixture) = fixture
+            && !matches!(fixture.status, Status::Failed { .. })
+        {
+            faults.push(format!(
+                "its sequential fixture must fail a timing or structural check, but it is `{}`: {}",
+                fixture.status.label(),
+                fixture.status.message()
+            ));
+        }
         let verdict = if faults.is_empty() { "ok" } else { "FAULTY" };
         writeln!(
             out,
@@ -60,6 +80,12 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         )?;
         for f in &faults {
             writeln!(out, "      {f}")?;
+        }
+        if let Some(fixture) = fixture
+            && let Status::Failed { message, .. } = &fixture.status
+        {
+            let first = message.lines().next().unwrap_or_default();
+            writeln!(out, "      sequential fixture rejected: {first}")?;
         }
         if !faults.is_empty() {
             problems += 1;
@@ -75,11 +101,23 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     }
     writeln!(
         out,
-        "{}/{} exercises verified: each shipped exercise fails and its solution passes the same tests",
+        "{}/{} exercises verified: each shipped exercise fails and its solution passes the same tests; \
+         {} sequential fixtures rejected",
         shipped.len() - problems,
-        shipped.len()
+        shipped.len(),
+        sequential
+            .iter()
+            .filter(|g| matches!(g.status, Status::Failed { .. }))
+            .count()
     )?;
     Ok(if problems == 0 { 0 } else { 1 })
+}
+
+/// Sequential "solutions" of the parallel and concurrent exercises, laid out like
+/// `solutions/`: proof that the tests cannot be passed without the concurrency or
+/// parallelism they claim to grade.
+pub fn sequential_fixtures_dir(course: &Course) -> std::path::PathBuf {
+    course.root.join("xtask/tests/fixtures/sequential")
 }
 
 /// What the course promises of every exercise's folders, beyond its tests.
