@@ -284,7 +284,141 @@ fn consistency_faults(course: &Course) -> Result<Vec<String>> {
             ));
         }
     }
+    faults.extend(link_faults(&src));
     Ok(faults)
+}
+
+/// Every relative link between the book's pages (and to its pictures) resolves,
+/// anchors included, and no link leaves `book/src/` (it would break online).
+fn link_faults(src: &Path) -> Vec<String> {
+    let mut pages = Vec::new();
+    collect_md(src, &mut pages);
+    let mut faults = Vec::new();
+    for page in &pages {
+        let Ok(text) = std::fs::read_to_string(page) else {
+            continue;
+        };
+        let rel_page = page.strip_prefix(src).unwrap_or(page).display().to_string();
+        for link in markdown_links(&text) {
+            if link.contains("://") || link.starts_with("mailto:") || link.is_empty() {
+                continue;
+            }
+            let (path, anchor) = match link.split_once('#') {
+                Some((p, a)) => (p, Some(a)),
+                None => (link.as_str(), None),
+            };
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                page.parent().expect("a page has a folder").join(path)
+            };
+            let Ok(target) = target.canonicalize() else {
+                faults.push(format!("book/src/{rel_page}: broken link `{link}`"));
+                continue;
+            };
+            if !target.starts_with(src.canonicalize().unwrap_or_else(|_| src.to_path_buf())) {
+                faults.push(format!(
+                    "book/src/{rel_page}: link `{link}` leaves the book (it breaks online; name the path in `code` instead)"
+                ));
+                continue;
+            }
+            if let Some(anchor) = anchor
+                && target.extension().is_some_and(|e| e == "md")
+            {
+                let ids = heading_ids(&std::fs::read_to_string(&target).unwrap_or_default());
+                if !ids.iter().any(|id| id == anchor) {
+                    faults.push(format!(
+                        "book/src/{rel_page}: link `{link}` names no heading of its page"
+                    ));
+                }
+            }
+        }
+    }
+    faults
+}
+
+fn collect_md(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_md(&path, out);
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+}
+
+/// The targets of `[text](target)` and `![alt](target)` outside code blocks and spans.
+fn markdown_links(text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        // Drop inline code spans.
+        let mut plain = String::new();
+        for (i, part) in line.split('`').enumerate() {
+            if i % 2 == 0 {
+                plain.push_str(part);
+            }
+        }
+        let mut rest = plain.as_str();
+        while let Some(i) = rest.find("](") {
+            let after = &rest[i + 2..];
+            let Some(end) = after.find(')') else { break };
+            let target = after[..end]
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            links.push(target);
+            rest = &after[end..];
+        }
+    }
+    links
+}
+
+/// The ids mdBook gives a page's headings: lower case, spaces to `-`, only letters,
+/// digits, `-` and `_` kept; repeats get `-1`, `-2`, ...
+fn heading_ids(text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut bases: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence || !line.starts_with('#') {
+            continue;
+        }
+        let title = line.trim_start_matches('#').trim();
+        let id: String = title
+            .chars()
+            .filter_map(|c| {
+                if c.is_alphanumeric() || c == '_' || c == '-' {
+                    Some(c.to_lowercase().next().unwrap_or(c))
+                } else if c.is_whitespace() {
+                    Some('-')
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let repeats = bases.iter().filter(|b| **b == id).count();
+        ids.push(if repeats == 0 {
+            id.clone()
+        } else {
+            format!("{id}-{repeats}")
+        });
+        bases.push(id);
+    }
+    ids
 }
 
 /// `--extern` arguments for the crates snippets may use, built by `book-snippet-deps`.
@@ -385,4 +519,26 @@ fn test_snippets(course: &Course, externs: &[String]) -> Result<Vec<String>> {
         }
     }
     Ok(faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_ids_follow_mdbook() {
+        let page =
+            "# Exercises\n## Exercise 01/02 `four_jobs`\n```\n# not a heading\n```\n## Exercises\n";
+        assert_eq!(
+            heading_ids(page),
+            ["exercises", "exercise-0102-four_jobs", "exercises-1"]
+        );
+    }
+
+    #[test]
+    fn links_outside_code_only() {
+        let page =
+            "See [a](a.md#x) and `[b](b.md)`.\n```\n[c](c.md)\n```\n![pic](img/p.svg \"title\")";
+        assert_eq!(markdown_links(page), ["a.md#x", "img/p.svg"]);
+    }
 }
