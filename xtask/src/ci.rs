@@ -79,6 +79,10 @@ pub fn run() -> Result<i32> {
             "book test",
             Box::new(|| Ok(xtask_cmd(&xtask, &["book", "test"]))),
         ),
+        (
+            "web test",
+            Box::new(|| Ok(xtask_cmd(&xtask, &["web-test"]))),
+        ),
     ];
     let total = steps.len();
     let mut not_checked = Vec::new();
