@@ -45,12 +45,14 @@ impl CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<i32> {
     let course = Course::load()?;
-    let selected = course.select(&args.selectors)?;
-    let graded = if args.solutions {
+    let (selected, deleted) = course.select_with_deleted(&args.selectors)?;
+    let mut graded = if args.solutions {
         grade_solutions(&course, &selected, &args.run_options())?
     } else {
         grade_exercises(&course, &selected, &args.run_options())?
     };
+    graded.extend(deleted_exercises(&deleted));
+    graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     let mut out = std::io::stdout().lock();
     print_report(&course, &graded, !args.solutions, &mut out)?;
     if args.accept_snapshots {
@@ -80,6 +82,27 @@ pub fn grade_exercises(
         name: "exercises",
     };
     runner::grade(course, &batch, options)
+}
+
+/// "missing" for each exercise whose folder was deleted, with how to get it back.
+pub fn deleted_exercises(deleted: &[Exercise]) -> Vec<Graded> {
+    deleted
+        .iter()
+        .map(|e| Graded {
+            exercise: e.clone(),
+            status: Status::Missing {
+                what: format!(
+                    "the folder exercises/{} was deleted; restore it with `git checkout -- exercises/{}`",
+                    e.rel.display(),
+                    e.rel.display()
+                ),
+            },
+            reports: Vec::new(),
+            tests_passed: 0,
+            tests_total: 0,
+            duration: Duration::ZERO,
+        })
+        .collect()
 }
 
 /// The solutions, swapped into scratch copies of the exercises.
@@ -166,10 +189,9 @@ pub fn print_report(
         print_status(course, g, out)?;
     }
     writeln!(out, "{}", summary(graded))?;
-    if let Some(next) = graded
-        .iter()
-        .find(|g| learner && !g.status.is_pass_or_not_checked())
-    {
+    if let Some(next) = graded.iter().find(|g| {
+        learner && !g.status.is_pass_or_not_checked() && !matches!(g.status, Status::Missing { .. })
+    }) {
         writeln!(
             out,
             "next: exercises/{}/src/lib.rs, then `cargo xtask check {}`",

@@ -42,6 +42,8 @@ impl Exercise {
 pub struct Course {
     pub root: PathBuf,
     pub exercises: Vec<Exercise>,
+    /// Exercises with a solution but no folder in `exercises/`: deleted by the learner.
+    pub deleted: Vec<Exercise>,
 }
 
 impl Course {
@@ -60,10 +62,19 @@ impl Course {
 
     /// The course at `root`, which must hold `exercises/`.
     pub fn at(root: &Path) -> Result<Self> {
-        let exercises = discover(&root.join("exercises"))?;
+        let exercises = discover(&root.join("exercises"), "Cargo.toml")?;
+        let deleted = if root.join("solutions").is_dir() {
+            discover(&root.join("solutions"), "src")?
+                .into_iter()
+                .filter(|s| !exercises.iter().any(|e| e.rel == s.rel))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             root: root.to_path_buf(),
             exercises,
+            deleted,
         })
     }
 
@@ -116,32 +127,34 @@ impl Course {
     /// The exercises the selectors pick, in course order, without repeats. No selector
     /// means all of them. An unknown selector is an error naming the nearest choices.
     pub fn select(&self, selectors: &[String]) -> Result<Vec<Exercise>> {
+        Ok(self.select_with_deleted(selectors)?.0)
+    }
+
+    /// The selected exercises, and the selected ones whose folder was deleted.
+    pub fn select_with_deleted(
+        &self,
+        selectors: &[String],
+    ) -> Result<(Vec<Exercise>, Vec<Exercise>)> {
         if selectors.is_empty() {
-            return Ok(self.exercises.clone());
+            return Ok((self.exercises.clone(), self.deleted.clone()));
         }
-        let mut picked = vec![false; self.exercises.len()];
         for selector in selectors {
-            let matches: Vec<usize> = self
+            let known = self
                 .exercises
                 .iter()
-                .enumerate()
-                .filter(|(_, e)| matches(e, selector))
-                .map(|(i, _)| i)
-                .collect();
-            if matches.is_empty() {
+                .chain(&self.deleted)
+                .any(|e| matches(e, selector));
+            if !known {
                 crate::usage!("{}", self.unknown_selector(selector));
             }
-            for i in matches {
-                picked[i] = true;
-            }
         }
-        Ok(self
-            .exercises
-            .iter()
-            .zip(picked)
-            .filter(|(_, p)| *p)
-            .map(|(e, _)| e.clone())
-            .collect())
+        let pick = |list: &[Exercise]| -> Vec<Exercise> {
+            list.iter()
+                .filter(|e| selectors.iter().any(|s| matches(e, s)))
+                .cloned()
+                .collect()
+        };
+        Ok((pick(&self.exercises), pick(&self.deleted)))
     }
 
     fn unknown_selector(&self, selector: &str) -> String {
@@ -195,8 +208,9 @@ fn matches(exercise: &Exercise, selector: &str) -> bool {
         || normalized == format!("{}_{}", exercise.number, exercise.slug)
 }
 
-/// Every `exercises/NN_chapter/MM_slug/` that holds a `Cargo.toml`, in order.
-pub fn discover(exercises: &Path) -> Result<Vec<Exercise>> {
+/// Every `NN_chapter/MM_slug/` below `exercises` that holds `marker` (a
+/// `Cargo.toml` in `exercises/`, a `src` in `solutions/`), in order.
+pub fn discover(exercises: &Path, marker: &str) -> Result<Vec<Exercise>> {
     let mut found = Vec::new();
     for chapter in sorted_dirs(exercises).with_context(|| {
         format!(
@@ -211,12 +225,7 @@ pub fn discover(exercises: &Path) -> Result<Vec<Exercise>> {
             let Some((number, slug)) = split_numbered(&ex) else {
                 continue;
             };
-            if !exercises
-                .join(&chapter)
-                .join(&ex)
-                .join("Cargo.toml")
-                .is_file()
-            {
+            if !exercises.join(&chapter).join(&ex).join(marker).exists() {
                 continue;
             }
             found.push(Exercise {

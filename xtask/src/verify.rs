@@ -20,7 +20,17 @@ pub struct VerifyArgs {
 
 pub fn run(args: VerifyArgs) -> Result<i32> {
     let course = Course::load()?;
-    let selected = course.select(&args.selectors)?;
+    let (selected, deleted) = course.select_with_deleted(&args.selectors)?;
+    if !deleted.is_empty() {
+        crate::usage!(
+            "exercise folder(s) missing: {}; restore them with `git checkout -- exercises/`",
+            deleted
+                .iter()
+                .map(|e| format!("exercises/{}", e.rel.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let options = RunOptions {
         timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
         verbose: false,
