@@ -3,7 +3,6 @@
 use ex02_01_spawn_workers::{SpawnError, spawn_workers};
 use std::time::Duration;
 use test_support::report::{self, Outcome};
-use test_support::timing::MIN_CAPACITY;
 use test_support::{
     Gauge, RatioCheck, SpeedupCheck, ThreadSet, best_of, expect_at_least, kernel, spin,
 };
@@ -217,66 +216,26 @@ fn busy_workers_take_turns_on_one_core() {
 fn busy_workers_speed_up_with_cores() {
     let steps = kernel::steps_for(Duration::from_millis(80));
     let threads = ThreadSet::new();
-    confirmed_speedup(
-        "two busy workers on the machine's cores",
-        2,
-        || {
-            for _ in 0..2 {
-                spin(steps);
-            }
-        },
-        || {
-            let t = threads.clone();
-            spawn_workers(2, move |_| {
-                t.record();
-                spin(steps)
-            })
-            .expect("2 workers should start");
-        },
-    );
+    SpeedupCheck::new("two busy workers on the machine's cores")
+        .pieces(2)
+        .run(
+            || {
+                for _ in 0..2 {
+                    spin(steps);
+                }
+            },
+            || {
+                let t = threads.clone();
+                spawn_workers(2, move |_| {
+                    t.record();
+                    spin(steps)
+                })
+                .expect("2 workers should start");
+            },
+        );
     expect_at_least(
         "distinct threads for two busy workers",
         threads.distinct(),
         2,
     );
-}
-
-/// A [`SpeedupCheck`] whose failures are confirmed: a failed check counts only if
-/// the machine still shows spare capacity right after it. On a shared machine other
-/// programs come and go, and a try can be calibrated in a quiet moment and timed in
-/// a busy one; then the honest outcome is "not checked", not "failed".
-fn confirmed_speedup(
-    what: &str,
-    pieces: usize,
-    mut sequential: impl FnMut(),
-    mut parallel: impl FnMut(),
-) {
-    let threads = test_support::cores().min(pieces);
-    let steps = kernel::steps_for(Duration::from_millis(40));
-    let mut detail = String::new();
-    for _ in 0..3 {
-        let checked = SpeedupCheck::new(what)
-            .pieces(pieces)
-            .measure(&mut sequential, &mut parallel);
-        if checked.outcome != Outcome::Failed {
-            report::record(what, checked.outcome, &checked.detail);
-            return;
-        }
-        let after = kernel::capacity(threads, steps);
-        if after < MIN_CAPACITY {
-            report::record(
-                what,
-                Outcome::NotChecked,
-                &format!(
-                    "{}; but the spare capacity right after was only {after:.2}x: the \
-                     machine is too busy to tell",
-                    checked.detail
-                ),
-            );
-            return;
-        }
-        detail = checked.detail;
-    }
-    report::record(what, Outcome::Failed, &detail);
-    panic!("{what} were not faster in parallel: {detail}");
 }

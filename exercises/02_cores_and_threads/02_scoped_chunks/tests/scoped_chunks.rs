@@ -2,8 +2,7 @@
 
 use ex02_02_scoped_chunks::{ChunkError, chunk_ranges, map_chunks};
 use std::time::Duration;
-use test_support::report::{self, Outcome};
-use test_support::timing::MIN_CAPACITY;
+
 use test_support::{Gauge, SpeedupCheck, ThreadSet, expect_at_least, expect_at_most, kernel, spin};
 
 #[test]
@@ -92,63 +91,23 @@ fn chunks_compute_in_parallel() {
     let parts = test_support::cores().clamp(2, 8);
     let work = |chunk: &[u64]| chunk.iter().map(|&s| spin(s)).fold(0, u64::wrapping_add);
     let threads = ThreadSet::new();
-    confirmed_speedup(
-        &format!("{parts} chunks on scoped threads"),
-        parts,
-        || {
-            work(&data);
-        },
-        || {
-            map_chunks(&data, parts, |chunk| {
-                threads.record();
-                work(chunk)
-            })
-            .expect("the split is valid");
-        },
-    );
+    SpeedupCheck::new(format!("{parts} chunks on scoped threads"))
+        .pieces(parts)
+        .run(
+            || {
+                work(&data);
+            },
+            || {
+                map_chunks(&data, parts, |chunk| {
+                    threads.record();
+                    work(chunk)
+                })
+                .expect("the split is valid");
+            },
+        );
     expect_at_least(
         "distinct threads that computed chunks",
         threads.distinct(),
         parts,
     );
-}
-
-/// A [`SpeedupCheck`] whose failures are confirmed: a failed check counts only if
-/// the machine still shows spare capacity right after it. On a shared machine other
-/// programs come and go, and a try can be calibrated in a quiet moment and timed in
-/// a busy one; then the honest outcome is "not checked", not "failed".
-fn confirmed_speedup(
-    what: &str,
-    pieces: usize,
-    mut sequential: impl FnMut(),
-    mut parallel: impl FnMut(),
-) {
-    let threads = test_support::cores().min(pieces);
-    let steps = kernel::steps_for(Duration::from_millis(40));
-    let mut detail = String::new();
-    for _ in 0..3 {
-        let checked = SpeedupCheck::new(what)
-            .pieces(pieces)
-            .measure(&mut sequential, &mut parallel);
-        if checked.outcome != Outcome::Failed {
-            report::record(what, checked.outcome, &checked.detail);
-            return;
-        }
-        let after = kernel::capacity(threads, steps);
-        if after < MIN_CAPACITY {
-            report::record(
-                what,
-                Outcome::NotChecked,
-                &format!(
-                    "{}; but the spare capacity right after was only {after:.2}x: the \
-                     machine is too busy to tell",
-                    checked.detail
-                ),
-            );
-            return;
-        }
-        detail = checked.detail;
-    }
-    report::record(what, Outcome::Failed, &detail);
-    panic!("{what} were not faster in parallel: {detail}");
 }

@@ -1,0 +1,221 @@
+//! Tests for 09/01. Run them with `cargo xtask check 09/01`.
+
+use ex09_01_amdahl::{Job, ceiling, predicted_speedup, run, serial_fraction_from};
+use std::time::Duration;
+use test_support::report::{self, Outcome};
+use test_support::{expect_at_least, kernel, time};
+
+const FRACTIONS: [f64; 6] = [0.0, 0.05, 0.1, 0.25, 0.5, 1.0];
+const CORES: [f64; 6] = [1.0, 2.0, 4.0, 8.0, 16.0, 64.0];
+
+#[test]
+fn predictions_for_a_range_of_jobs_and_machines() {
+    // The law itself, not a measurement: deterministic, so it lives in a snapshot.
+    let mut table =
+        String::from("serial    1 core  2 cores  4 cores  8 cores 16 cores 64 cores  ceiling\n");
+    for s in FRACTIONS {
+        table += &format!("{:>5.0}%", s * 100.0);
+        for n in CORES {
+            table += &format!(" {:>7.2}x", predicted_speedup(s, n).expect("valid input"));
+        }
+        table += &format!(" {:>7.2}x\n", ceiling(s).expect("valid input"));
+    }
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn no_machine_beats_the_ceiling() {
+    // Clock-free properties of the law, on a grid of inputs.
+    let mut checked = 0;
+    for i in 0..=20 {
+        let s = i as f64 / 20.0;
+        let top = ceiling(s).expect("valid input");
+        let mut previous = 0.0;
+        for n in [1.0, 1.5, 2.0, 3.0, 7.0, 100.0, 1e6] {
+            let p = predicted_speedup(s, n).expect("valid input");
+            assert!(
+                p <= n + 1e-9 && p <= top + 1e-9,
+                "serial {s}, {n} cores: predicted {p}x, but no job beats its number of cores \
+                 ({n}) nor its ceiling ({top})"
+            );
+            assert!(
+                p >= previous,
+                "serial {s}: more cores must never predict less speedup ({previous} then {p})"
+            );
+            previous = p;
+            if n > 1.0 && s > 0.0 {
+                let back = serial_fraction_from(p, n).expect("valid input");
+                assert!(
+                    (back - s).abs() < 1e-9,
+                    "serial_fraction_from({p}, {n}) gave {back}, but {s} predicts that speedup"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        predicted_speedup(0.25, 1.0),
+        Ok(1.0),
+        "one core never speeds anything up"
+    );
+    assert_eq!(
+        ceiling(0.0),
+        Ok(f64::INFINITY),
+        "no serial part: no ceiling"
+    );
+    assert_eq!(
+        serial_fraction_from(5.0, 4.0),
+        Ok(0.0),
+        "a superlinear measurement clamps to 0"
+    );
+    expect_at_least("predictions checked against the ceiling", checked, 21 * 7);
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut table = String::new();
+    table += &format!(
+        "predicted_speedup(1.5, 4): {}\n",
+        predicted_speedup(1.5, 4.0).unwrap_err()
+    );
+    table += &format!(
+        "predicted_speedup(-0.1, 4): {}\n",
+        predicted_speedup(-0.1, 4.0).unwrap_err()
+    );
+    table += &format!(
+        "predicted_speedup(NaN, 4): {}\n",
+        predicted_speedup(f64::NAN, 4.0).unwrap_err()
+    );
+    table += &format!(
+        "predicted_speedup(0.5, 0): {}\n",
+        predicted_speedup(0.5, 0.0).unwrap_err()
+    );
+    table += &format!(
+        "predicted_speedup(0.5, NaN): {}\n",
+        predicted_speedup(0.5, f64::NAN).unwrap_err()
+    );
+    table += &format!("ceiling(2): {}\n", ceiling(2.0).unwrap_err());
+    table += &format!(
+        "serial_fraction_from(1.5, 1): {}\n",
+        serial_fraction_from(1.5, 1.0).unwrap_err()
+    );
+    table += &format!(
+        "serial_fraction_from(0, 4): {}\n",
+        serial_fraction_from(0.0, 4.0).unwrap_err()
+    );
+    table += &format!(
+        "serial_fraction_from(NaN, 4): {}\n",
+        serial_fraction_from(f64::NAN, 4.0).unwrap_err()
+    );
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn your_prediction_matches_this_machine() {
+    // A job that is 40% serial, run on 1 thread and on k threads in the same try.
+    // The machine offers `capacity` cores' worth of spare CPU right now, measured with
+    // the reference kernel just before and just after the job, so Amdahl predicts
+    // between predicted_speedup(0.4, lower capacity) and predicted_speedup(0.4, higher
+    // capacity); the measurement must land within 12% of that band.
+    const SERIAL: f64 = 0.4;
+    const TOLERANCE: f64 = 0.12;
+    let check = "measured speedup of a 40%-serial job against your prediction";
+    let k = test_support::cores().min(4);
+    let on_idle_cores = predicted_speedup(SERIAL, k as f64).expect("valid input");
+    if k < 2 {
+        report::record(
+            check,
+            Outcome::NotChecked,
+            "needs 2 cores, this machine has 1",
+        );
+        return;
+    }
+    let total = kernel::steps_for(Duration::from_millis(200));
+    let job = Job {
+        serial_steps: (total as f64 * SERIAL) as u64,
+        parallel_steps: (total as f64 * (1.0 - SERIAL)) as u64,
+    };
+    let calibration = kernel::steps_for(Duration::from_millis(40));
+    run(job, k); // warm up
+    struct Try {
+        error: f64,
+        measured: f64,
+        low: f64,
+        high: f64,
+        capacity: f64,
+    }
+    let mut best: Option<Try> = None;
+    let mut best_capacity: f64 = 0.0;
+    for _ in 0..8 {
+        let before = kernel::capacity(k, calibration);
+        let one = time(|| {
+            run(job, 1);
+        });
+        let many = time(|| {
+            run(job, k);
+        });
+        let after = kernel::capacity(k, calibration);
+        let (lower, higher) = (before.min(after), before.max(after));
+        best_capacity = best_capacity.max(lower);
+        if lower < test_support::timing::MIN_CAPACITY {
+            continue;
+        }
+        if higher - lower > 0.25 {
+            continue; // the load changed during this try: it says nothing either way
+        }
+        let measured = one.as_secs_f64() / many.as_secs_f64().max(1e-9);
+        let low = predicted_speedup(SERIAL, lower).expect("valid input");
+        let high = predicted_speedup(SERIAL, higher).expect("valid input");
+        let error = if measured < low {
+            (low - measured) / low
+        } else if measured > high {
+            (measured - high) / high
+        } else {
+            0.0
+        };
+        let capacity = (lower + higher) / 2.0;
+        if best.as_ref().is_none_or(|b| error < b.error) {
+            best = Some(Try {
+                error,
+                measured,
+                low,
+                high,
+                capacity,
+            });
+        }
+        if error <= TOLERANCE {
+            break;
+        }
+    }
+    let Some(t) = best else {
+        report::record(
+            check,
+            Outcome::NotChecked,
+            &format!(
+                "the machine's spare capacity was {best_capacity:.2}x at best, or it \
+                 changed during every try; a steady 1.30x is needed (are other programs \
+                 busy?); on {k} idle cores you predict {on_idle_cores:.2}x"
+            ),
+        );
+        return;
+    };
+    let estimated = serial_fraction_from(t.measured, t.capacity).expect("valid input");
+    let detail = format!(
+        "measured {:.2}x on {k} threads, you predicted {:.2}x to {:.2}x (spare capacity \
+         {:.2}x), off by {:.0}%, allowed {:.0}%; the measurement says the job is {:.0}% \
+         serial",
+        t.measured,
+        t.low,
+        t.high,
+        t.capacity,
+        t.error * 100.0,
+        TOLERANCE * 100.0,
+        estimated * 100.0
+    );
+    if t.error <= TOLERANCE {
+        report::record(check, Outcome::Passed, &detail);
+    } else {
+        report::record(check, Outcome::Failed, &detail);
+        panic!("Amdahl's law did not predict this machine: {detail}");
+    }
+}

@@ -1,0 +1,119 @@
+//! Tests for 09/02. Run them with `cargo xtask check 09/02`.
+
+use ex09_02_big_enough_tasks::{MIN_LEAF, score, split_and_join};
+use std::ops::Range;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use test_support::{SpeedupCheck, ThreadSet, expect_at_least, expect_at_most};
+
+/// Runs `split_and_join` on `0..len` with a leaf that writes down its range.
+fn leaves_of(len: u64) -> Vec<Range<u64>> {
+    let seen = Mutex::new(Vec::new());
+    let total = split_and_join(0..len, &|r: Range<u64>| {
+        seen.lock().unwrap().push(r.clone());
+        score(r)
+    });
+    assert_eq!(
+        total,
+        score(0..len),
+        "the total over 0..{len} differs from one plain loop"
+    );
+    let mut leaves = seen.into_inner().unwrap();
+    leaves.sort_by_key(|r| r.start);
+    let mut next = 0;
+    for r in &leaves {
+        assert_eq!(
+            r.start, next,
+            "0..{len}: leaves must cover every index once, without gap or overlap \
+             (a leaf starts at {}, expected {next})",
+            r.start
+        );
+        next = r.end;
+    }
+    assert_eq!(next, len, "0..{len}: the leaves stop at {next}");
+    leaves
+}
+
+#[test]
+fn leaves_cover_every_index_once_and_are_big_enough() {
+    let m = MIN_LEAF;
+    let mut table = String::from("range length            leaves  smallest leaf  largest leaf\n");
+    for len in [0, 1, m - 1, 2 * m - 1, 2 * m, 3 * m, 10 * m + 7, 100 * m] {
+        let leaves = leaves_of(len);
+        let sizes: Vec<u64> = leaves.iter().map(|r| r.end - r.start).collect();
+        let smallest = *sizes.iter().min().expect("at least one leaf");
+        let largest = *sizes.iter().max().expect("at least one leaf");
+        assert!(
+            smallest >= m.min(len),
+            "0..{len}: a leaf of {smallest} indices is too small to pay for its task \
+             (MIN_LEAF is {m})"
+        );
+        assert!(
+            largest < 2 * m || leaves.len() == 1 && len < 2 * m,
+            "0..{len}: a leaf of {largest} indices should have been split in two"
+        );
+        table += &format!(
+            "{len:>12} {:>17} {smallest:>14} {largest:>13}\n",
+            leaves.len()
+        );
+    }
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn a_big_range_makes_few_big_tasks_on_several_threads() {
+    // Clock-free: count the tasks and the threads instead of timing them.
+    let len = 40 * MIN_LEAF;
+    let threads = ThreadSet::new();
+    let leaves = Mutex::new(0usize);
+    let smallest = Mutex::new(u64::MAX);
+    split_and_join(0..len, &|r: Range<u64>| {
+        threads.record();
+        *leaves.lock().unwrap() += 1;
+        let mut s = smallest.lock().unwrap();
+        *s = (*s).min(r.end - r.start);
+        // A pause, so that the other threads surely wake up and take leaves too.
+        std::thread::sleep(Duration::from_millis(1));
+        score(r)
+    });
+    let leaves = leaves.into_inner().unwrap();
+    expect_at_most("leaves for 40 x MIN_LEAF indices", leaves, 40);
+    expect_at_least(
+        "indices in the smallest leaf",
+        smallest.into_inner().unwrap() as usize,
+        MIN_LEAF as usize,
+    );
+    expect_at_least(
+        "threads that scored leaves",
+        threads.distinct(),
+        test_support::cores().min(2),
+    );
+}
+
+/// A range whose score takes about `target` on one thread here.
+fn range_for(target: Duration) -> Range<u64> {
+    let probe = 64 * MIN_LEAF;
+    let start = Instant::now();
+    score(0..probe);
+    let per_index = start.elapsed().as_secs_f64().max(1e-9) / probe as f64;
+    let len = ((target.as_secs_f64() / per_index) as u64).clamp(probe, 1 << 36);
+    0..len
+}
+
+#[test]
+fn big_enough_tasks_speed_up_with_cores() {
+    let range = range_for(Duration::from_millis(150));
+    let pieces = ((range.end - range.start) / MIN_LEAF) as usize;
+    let (mut seq, mut par) = (0, 0);
+    SpeedupCheck::new("scoring a range in tasks of at least MIN_LEAF indices")
+        .pieces(pieces)
+        .tries(8)
+        .run(
+            || seq = score(range.clone()),
+            || par = split_and_join(range.clone(), &score),
+        );
+    assert_eq!(
+        par, seq,
+        "the parallel total differs from the sequential one"
+    );
+}
