@@ -1,6 +1,7 @@
 //! `cargo xtask`: the Wait or Work course tool. One module per subcommand.
 
 mod assign;
+mod bench;
 mod book;
 mod check;
 mod ci;
@@ -42,6 +43,8 @@ enum Cmd {
     /// Measure this machine: computing and waiting workloads, as a table, JSON and
     /// charts for the book's "Your machine" page.
     Lab(lab::LabArgs),
+    /// Maintainers: the speedups the solutions reach here, against the 0.8 x cores bar.
+    Bench(bench::BenchArgs),
     /// Maintainers: grade the solutions N times with one core kept busy.
     Soak(soak::SoakArgs),
     /// Open every page of the built book in headless Chromium (console errors, broken
@@ -82,6 +85,7 @@ fn main() {
         Cmd::Assign(args) => assign::run(args),
         Cmd::Grade(args) => grade::run(args),
         Cmd::Soak(args) => soak::run(args),
+        Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),
         Cmd::WebTest => web::run(),
     };
