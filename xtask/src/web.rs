@@ -361,8 +361,14 @@ impl Session {
 
     /// One WebDriver call: a minimal HTTP/1.1 client (loopback only, no TLS).
     fn request(&mut self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        self.exchange(method, path, body)
+            .with_context(|| format!("WebDriver {method} {path}"))
+    }
+
+    fn exchange(&mut self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        // Starting Chromium on a loaded machine can take a while.
+        stream.set_read_timeout(Some(Duration::from_secs(180)))?;
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         write!(
             stream,
