@@ -23,8 +23,11 @@ pub fn best_of(tries: usize, mut f: impl FnMut()) -> Duration {
 
 /// Below this spare capacity the machine cannot tell a parallel answer from a
 /// sequential one (one core, or the other cores are busy): the speedup is "not
-/// checked", never passed and never failed.
-pub const MIN_CAPACITY: f64 = 1.3;
+/// checked", never passed and never failed. Measured here, a correct parallel answer
+/// could fall to 1.1x while the reference kernel still showed 1.3x (many processes
+/// competing for the cores), so the line is drawn at 1.5x: a quiet 2-core machine
+/// shows 1.9x, one with a busy core about 1.0x.
+pub const MIN_CAPACITY: f64 = 1.5;
 
 /// No speedup threshold is ever below this, so noise alone (a sequential answer
 /// measured twice) cannot reach it; measured here, sequential-vs-sequential stays

@@ -193,8 +193,9 @@ fn your_prediction_matches_this_machine() {
             Outcome::NotChecked,
             &format!(
                 "the machine's spare capacity was {best_capacity:.2}x at best, or it \
-                 changed during every try; a steady 1.30x is needed (are other programs \
-                 busy?); on {k} idle cores you predict {on_idle_cores:.2}x"
+                 changed during every try; a steady {:.2}x is needed (are other programs \
+                 busy?); on {k} idle cores you predict {on_idle_cores:.2}x",
+                test_support::timing::MIN_CAPACITY
             ),
         );
         return;
