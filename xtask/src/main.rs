@@ -43,6 +43,12 @@ enum Cmd {
     /// Measure this machine: computing and waiting workloads, as a table, JSON and
     /// charts for the book's "Your machine" page.
     Lab(lab::LabArgs),
+    /// The lab's memory probe, run by `lab` in a fresh process.
+    #[command(hide = true)]
+    LabMemory {
+        #[arg(long)]
+        quick: bool,
+    },
     /// Maintainers: the speedups the solutions reach here, against the 0.8 x cores bar.
     Bench(bench::BenchArgs),
     /// Maintainers: grade the solutions N times with one core kept busy.
@@ -87,6 +93,7 @@ fn main() {
         Cmd::Soak(args) => soak::run(args),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),
+        Cmd::LabMemory { quick } => lab::memory_probe(quick),
         Cmd::WebTest => web::run(),
     };
     match result {

@@ -35,6 +35,14 @@ pub fn speedup(r: &LabReport, path: &Path) -> Result<()> {
         .x_desc("rayon threads")
         .y_desc("speedup over sequential")
         .x_labels(max_threads as usize + 1)
+        // Thread counts are whole numbers: label only those ticks.
+        .x_label_formatter(&|x| {
+            if x.fract().abs() < 1e-9 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
         .draw()
         .map_err(err)?;
     chart

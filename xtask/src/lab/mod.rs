@@ -75,6 +75,15 @@ pub struct LabReport {
     pub python: python::PythonReport,
 }
 
+/// `xtask lab-memory`: the memory probe, alone in a fresh process (JSON on stdout).
+pub fn memory_probe(quick: bool) -> Result<i32> {
+    println!(
+        "{}",
+        serde_json::to_string(&workloads::measure_memory(quick))?
+    );
+    Ok(0)
+}
+
 pub fn run(args: LabArgs) -> Result<i32> {
     let course = Course::load()?;
     let runs = args.runs.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
