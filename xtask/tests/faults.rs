@@ -95,7 +95,7 @@ fn on_one_core_speedups_are_not_checked_and_nothing_fails() {
     use std::os::unix::process::CommandExt;
     // Pin the grader (and so every test it starts) to CPU 0, as `taskset -c 0` would.
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"));
-    cmd.args(["check", "--solutions", "01"])
+    cmd.args(["check", "--solutions"])
         .env_remove("WOW_CORES")
         .env_remove("WOW_COURSE_ROOT");
     // SAFETY: only async-signal-safe calls between fork and exec.
@@ -112,7 +112,14 @@ fn on_one_core_speedups_are_not_checked_and_nothing_fails() {
     let output = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     // Not every check could run, so this is not a clean pass (exit 1), but nothing failed.
-    for line in stdout.lines().filter(|l| l.starts_with("01/")) {
+    let statuses: Vec<&str> = stdout
+        .lines()
+        .filter(|l| {
+            l.len() > 5 && l.as_bytes()[2] == b'/' && l[..2].bytes().all(|b| b.is_ascii_digit())
+        })
+        .collect();
+    assert!(statuses.len() >= 2, "every exercise gets a line:\n{stdout}");
+    for line in statuses {
         assert!(
             line.contains(" passed ") || line.contains(" not checked "),
             "on one core every exercise must pass or be not checked: {line}"
@@ -124,9 +131,7 @@ fn on_one_core_speedups_are_not_checked_and_nothing_fails() {
         ),
         "the speedup check must say why it did not run:\n{stdout}"
     );
-    assert!(
-        stdout.contains("1/2 exercises done (1 not checked)"),
-        "{stdout}"
-    );
+    assert!(stdout.contains(" not checked)"), "{stdout}");
+    assert!(!stdout.contains(" failed "), "{stdout}");
     assert_eq!(output.status.code(), Some(1), "{stdout}");
 }

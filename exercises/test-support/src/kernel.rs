@@ -49,14 +49,17 @@ pub fn steps_for(target: Duration) -> u64 {
 /// run `threads` kernels one after the other, divided by the time to run them on
 /// `threads` threads at once. About `threads` on a quiet machine, near 1.0 on one core
 /// or when other processes use the other cores.
+///
+/// Each side is timed twice and the faster timing kept: other programs (and a new
+/// thread that starts on a busy core before it migrates) only ever add time.
 pub fn capacity(threads: usize, steps: u64) -> f64 {
     let threads = threads.max(1);
-    let sequential = crate::time(|| {
+    let sequential = crate::best_of(2, || {
         for _ in 0..threads {
             spin(steps);
         }
     });
-    let parallel = crate::time(|| {
+    let parallel = crate::best_of(2, || {
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| spin(steps));

@@ -108,6 +108,12 @@ impl SpeedupCheck {
     pub fn measure(&self, mut sequential: impl FnMut(), mut parallel: impl FnMut()) -> Checked {
         let cores = crate::cores();
         let threads = cores.min(self.pieces);
+        // Run both variants once whatever happens: it warms up caches, the allocator
+        // and the thread machinery, and the structural probes a test records inside
+        // them (threads, pieces in flight) must see the work even when the timing
+        // cannot be checked here.
+        sequential();
+        parallel();
         if threads < 2 {
             let detail = if cores < 2 {
                 format!("needs 2 cores, this machine has {cores}")
@@ -122,10 +128,6 @@ impl SpeedupCheck {
                 detail,
             };
         }
-        // Warm up caches, the allocator and the thread machinery once.
-        sequential();
-        parallel();
-
         let steps = calibration_steps();
         let mut best: Option<(f64, f64, f64)> = None; // (speedup, needed, capacity)
         let mut best_capacity: f64 = 0.0;
