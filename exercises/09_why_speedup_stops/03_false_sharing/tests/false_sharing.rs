@@ -1,0 +1,158 @@
+//! Tests for 09/03. Run them with `cargo xtask check 09/03`.
+
+use ex09_03_false_sharing::{MAX_THREADS, Padded, count_padded, count_side_by_side, hammer};
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+use test_support::report::{self, Outcome};
+use test_support::{SpeedupCheck, expect_at_least};
+
+#[test]
+fn counts_come_back_in_thread_order_and_bad_input_is_an_error() {
+    let mut table = String::from("threads  per thread  counts\n");
+    for (threads, per_thread) in [(1, 0), (1, 5), (3, 1000), (8, 7)] {
+        let counts = count_padded(threads, per_thread)
+            .unwrap_or_else(|e| panic!("count_padded({threads}, {per_thread}) failed: {e}"));
+        assert_eq!(
+            Ok(counts.clone()),
+            count_side_by_side(threads, per_thread),
+            "count_padded({threads}, {per_thread}) must give the same counts as \
+             count_side_by_side"
+        );
+        table += &format!("{threads:>7} {per_thread:>11}  {counts:?}\n");
+    }
+    for threads in [0, MAX_THREADS + 1] {
+        match count_padded(threads, 10) {
+            Ok(counts) => panic!(
+                "count_padded({threads}, 10) should be an Err (bad number of threads), \
+                 but it returned {counts:?}"
+            ),
+            Err(e) => table += &format!("{threads:>7} {:>11}  error: {e}\n", 10),
+        }
+    }
+    insta::assert_snapshot!(table);
+}
+
+#[test]
+fn each_counter_has_a_cache_line_of_its_own() {
+    // Clock-free: look at where neighbouring counters are in memory.
+    let counters: Vec<Padded> = (0..4).map(|_| Padded::default()).collect();
+    let first = &counters[0].count as *const AtomicU64 as usize;
+    let second = &counters[1].count as *const AtomicU64 as usize;
+    expect_at_least(
+        "bytes between the counters of two neighbouring Padded values",
+        second - first,
+        64,
+    );
+    expect_at_least(
+        "bytes of alignment of Padded (so that no Padded shares a 64-byte line)",
+        std::mem::align_of::<Padded>(),
+        64,
+    );
+}
+
+/// How many `hammer` steps per thread make `run(threads, steps)` take about
+/// `target` here, measured now.
+fn per_thread_for(target: Duration, threads: usize, run: impl Fn(usize, u64)) -> u64 {
+    let probe: u64 = 1 << 18;
+    let fastest = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            run(threads, probe);
+            start.elapsed()
+        })
+        .min()
+        .expect("three timings");
+    let per_step = fastest.as_secs_f64().max(1e-9) / probe as f64;
+    ((target.as_secs_f64() / per_step) as u64).clamp(probe, 1 << 34)
+}
+
+/// The threads both versions run with: every core (up to 8), and at least 2.
+fn threads() -> usize {
+    test_support::cores().clamp(2, 8)
+}
+
+/// How much faster than side by side the padded counters must be, as a fraction of
+/// the machine's spare capacity (see the README for the figures behind it).
+const FRACTION: f64 = 0.5;
+
+#[test]
+fn padded_counters_beat_counters_side_by_side() {
+    let threads = threads();
+    let what = "counters on their own cache lines vs side by side";
+    if test_support::cores() < 2 {
+        // On one core the threads take turns and the line never moves between caches.
+        let cores = test_support::cores();
+        report::record(
+            what,
+            Outcome::NotChecked,
+            &format!("false sharing needs 2 cores to show, this machine has {cores}"),
+        );
+        return;
+    }
+    let per_thread = per_thread_for(Duration::from_millis(250), threads, |t, n| {
+        count_side_by_side(t, n).expect("the given version counts");
+    });
+    let (mut slow, mut fast) = (Vec::new(), Vec::new());
+    let checked = SpeedupCheck::new(what)
+        .pieces(threads)
+        .fraction(FRACTION)
+        .tries(5)
+        .measure(
+            || slow = count_side_by_side(threads, per_thread).expect("the given version counts"),
+            || {
+                fast = count_padded(threads, per_thread)
+                    .unwrap_or_else(|e| panic!("count_padded({threads}, ...) failed: {e}"))
+            },
+        );
+    assert_eq!(
+        fast, slow,
+        "the padded counts differ from the side-by-side ones"
+    );
+    let detail = checked
+        .detail
+        .replacen("speedup", "padded counting was", 1)
+        .replacen("x, needed", "x faster, needed", 1);
+    match checked.outcome {
+        Outcome::NotChecked => report::record(what, checked.outcome, &detail),
+        outcome => report::record_figure(what, outcome, &detail, checked.measured, checked.needed),
+    }
+    if checked.outcome == Outcome::Failed {
+        panic!(
+            "{threads} threads counting into Padded counters were not enough faster than \
+             into counters side by side: {detail} (does every counter have a cache line \
+             of its own, and does each thread write only its own?)"
+        );
+    }
+}
+
+#[test]
+fn padded_counters_speed_up_with_cores() {
+    let threads = threads();
+    // The same counting on one thread, counter after counter: the baseline that
+    // false sharing cannot touch.
+    let one_thread = |threads: usize, per_thread: u64| -> Vec<u64> {
+        let counters: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
+        for counter in &counters {
+            hammer(counter, per_thread);
+        }
+        counters.into_iter().map(AtomicU64::into_inner).collect()
+    };
+    let per_thread = per_thread_for(Duration::from_millis(200), threads, |t, n| {
+        one_thread(t, n);
+    });
+    let (mut seq, mut par) = (Vec::new(), Vec::new());
+    SpeedupCheck::new("counting into padded counters on several threads")
+        .pieces(threads)
+        .tries(5)
+        .run(
+            || seq = one_thread(threads, per_thread),
+            || {
+                par = count_padded(threads, per_thread)
+                    .unwrap_or_else(|e| panic!("count_padded({threads}, ...) failed: {e}"))
+            },
+        );
+    assert_eq!(
+        par, seq,
+        "the parallel counts differ from the one-thread ones"
+    );
+}
