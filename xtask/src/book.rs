@@ -113,7 +113,7 @@ impl mdbook_preprocessor::Preprocessor for LabFigures {
 
 fn serve(course: &Course, port: u16) -> Result<i32> {
     let out = build(course)?;
-    let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}; pick another with --port")
     })?;
     println!(
@@ -139,10 +139,7 @@ fn serve(course: &Course, port: u16) -> Result<i32> {
         }
     });
 
-    for request in server.incoming_requests() {
-        let response = respond(&out, request.url());
-        let _ = request.respond(response);
-    }
+    serve_files(listener, out);
     Ok(0)
 }
 
@@ -165,8 +162,51 @@ fn newest_change(dir: &Path) -> SystemTime {
     newest
 }
 
-/// A static file from the built book, or a 404.
-pub fn respond(root: &Path, url: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+/// Serves the files under `root` on `listener`: a thread per connection and one
+/// request per connection (`Connection: close`), so that a browser's idle keep-alive
+/// connections can never hold up another request.
+pub fn serve_files(listener: std::net::TcpListener, root: PathBuf) {
+    for stream in listener.incoming().flatten() {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            let _ = answer(stream, &root);
+        });
+    }
+}
+
+fn answer(mut stream: std::net::TcpStream, root: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let target = head.split_whitespace().nth(1).unwrap_or("/");
+    let (status, body, kind) = match load(root, target) {
+        Some((body, kind)) => ("200 OK", body, kind),
+        None => (
+            "404 Not Found",
+            b"not found".to_vec(),
+            "text/plain; charset=utf-8",
+        ),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)?;
+    stream.flush()
+}
+
+/// A file from the built book and its content type, or `None` for a 404.
+pub fn load(root: &Path, url: &str) -> Option<(Vec<u8>, &'static str)> {
     let path = url.split(['?', '#']).next().unwrap_or("/");
     let decoded = percent_decode(path);
     let mut file = root.to_path_buf();
@@ -179,14 +219,8 @@ pub fn respond(root: &Path, url: &str) -> tiny_http::Response<std::io::Cursor<Ve
     if file.is_dir() {
         file.push("index.html");
     }
-    match std::fs::read(&file) {
-        Ok(bytes) => {
-            let header = tiny_http::Header::from_bytes("Content-Type", content_type(&file))
-                .expect("a valid header");
-            tiny_http::Response::from_data(bytes).with_header(header)
-        }
-        Err(_) => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
-    }
+    let bytes = std::fs::read(&file).ok()?;
+    Some((bytes, content_type(&file)))
 }
 
 fn percent_decode(s: &str) -> String {

@@ -30,19 +30,10 @@ pub fn run() -> Result<i32> {
     };
     let site = book::build(&course)?;
     let pages = html_pages(&site);
-    let server = tiny_http::Server::http("127.0.0.1:0")
-        .map_err(|e| anyhow::anyhow!("cannot listen on loopback: {e}"))?;
-    let base = format!(
-        "http://127.0.0.1:{}",
-        server.server_addr().to_ip().expect("an IP address").port()
-    );
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
+    let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
     let site_for_server = site.clone();
-    std::thread::spawn(move || {
-        for request in server.incoming_requests() {
-            let response = book::respond(&site_for_server, request.url());
-            let _ = request.respond(response);
-        }
-    });
+    std::thread::spawn(move || book::serve_files(listener, site_for_server));
 
     let shots = course.target_dir().join("web-test");
     let _ = std::fs::remove_dir_all(&shots);
@@ -232,10 +223,17 @@ struct Session {
 impl Session {
     fn start(driver: &Path, chrome: &Path, profile: &Path) -> Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
+        let mut cmd = Command::new(driver);
+        cmd.arg(format!("--port={port}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        // Its own process group, so that Chromium goes with it (see `stop`).
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let child = cmd
             .spawn()
             .with_context(|| format!("cannot start {}", driver.display()))?;
         let mut session = Session {
@@ -281,8 +279,7 @@ impl Session {
         if !self.id.is_empty() {
             let _ = self.request("DELETE", &format!("/session/{}", self.id), None);
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        kill_group(&mut self.driver);
     }
 
     fn open(&mut self, url: &str) -> Result<()> {
@@ -435,9 +432,22 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        kill_group(&mut self.driver);
     }
+}
+
+/// Kills ChromeDriver and every browser process it started (they share its group),
+/// even when the session could not be created or closed.
+fn kill_group(driver: &mut Child) {
+    #[cfg(unix)]
+    {
+        // SAFETY: plain syscall; the group id is the driver's pid (`process_group(0)`).
+        unsafe {
+            libc::kill(-(driver.id() as libc::pid_t), libc::SIGKILL);
+        }
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
 }
 
 /// Console errors that say nothing about the book: the playground cannot be reached
