@@ -470,8 +470,8 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String
 }
 
 /// Kills the child's whole process group (the tests and anything they started), then
-/// reaps the child.
-fn kill_group(child: &mut Child) {
+/// reaps the child. The child must have been spawned with `process_group(0)`.
+pub fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     {
         // SAFETY: plain syscall; the group id is the child's pid (`process_group(0)`).

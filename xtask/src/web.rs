@@ -8,6 +8,7 @@
 
 use crate::book;
 use crate::course::Course;
+use crate::runner::kill_group;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -434,20 +435,6 @@ impl Drop for Session {
     fn drop(&mut self) {
         kill_group(&mut self.driver);
     }
-}
-
-/// Kills ChromeDriver and every browser process it started (they share its group),
-/// even when the session could not be created or closed.
-fn kill_group(driver: &mut Child) {
-    #[cfg(unix)]
-    {
-        // SAFETY: plain syscall; the group id is the driver's pid (`process_group(0)`).
-        unsafe {
-            libc::kill(-(driver.id() as libc::pid_t), libc::SIGKILL);
-        }
-    }
-    let _ = driver.kill();
-    let _ = driver.wait();
 }
 
 /// Console errors that say nothing about the book: the playground cannot be reached
