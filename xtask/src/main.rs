@@ -19,7 +19,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 /// Wait or Work: grade the exercises, verify the solutions, build and serve the book.
 #[derive(Parser, Debug)]
-#[command(name = "cargo xtask", version, about)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
