@@ -107,6 +107,9 @@ pub struct Report {
     pub measured: Option<f64>,
     #[serde(default)]
     pub needed: Option<f64>,
+    /// The machine's spare capacity in the try that gave the figure (speedup checks).
+    #[serde(default)]
+    pub capacity: Option<f64>,
 }
 
 /// The result of grading one exercise.
@@ -786,6 +789,7 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
             detail: "needs 2 cores, this machine has 1".into(),
             measured: None,
             needed: None,
+            capacity: None,
         }];
         let status = judge(&run, &reports, Duration::from_secs(5));
         assert!(!status.is_pass());

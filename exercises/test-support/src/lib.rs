@@ -16,6 +16,7 @@
 //! to that file as one JSON object per line ([`report`]).
 
 pub mod kernel;
+pub mod load;
 pub mod net;
 pub mod probe;
 pub mod report;

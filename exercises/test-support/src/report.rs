@@ -34,16 +34,35 @@ impl Outcome {
 
 /// Records the outcome of one check of the current test.
 pub fn record(check: &str, outcome: Outcome, detail: &str) {
-    write_record(check, outcome, detail, None);
+    write_record(check, outcome, detail, None, None);
 }
 
 /// Records the outcome of one check with the figure it measured and the threshold it
 /// was held to (a ratio, a count), so that graders can put them in a spreadsheet.
 pub fn record_figure(check: &str, outcome: Outcome, detail: &str, measured: f64, needed: f64) {
-    write_record(check, outcome, detail, Some((measured, needed)));
+    write_record(check, outcome, detail, Some((measured, needed)), None);
 }
 
-fn write_record(check: &str, outcome: Outcome, detail: &str, figure: Option<(f64, f64)>) {
+/// Records a timing figure with the machine's spare capacity of the same try, so that
+/// `bench` can tell a slow solution from a busy machine without parsing the detail.
+pub fn record_measured(
+    check: &str,
+    outcome: Outcome,
+    detail: &str,
+    measured: f64,
+    needed: f64,
+    capacity: Option<f64>,
+) {
+    write_record(check, outcome, detail, Some((measured, needed)), capacity);
+}
+
+fn write_record(
+    check: &str,
+    outcome: Outcome,
+    detail: &str,
+    figure: Option<(f64, f64)>,
+    capacity: Option<f64>,
+) {
     let test = std::thread::current()
         .name()
         .unwrap_or("unnamed")
@@ -80,6 +99,9 @@ fn write_record(check: &str, outcome: Outcome, detail: &str, figure: Option<(f64
             && needed.is_finite()
         {
             let _ = write!(line, ",\"measured\":{measured:.4},\"needed\":{needed:.4}");
+        }
+        if let Some(capacity) = capacity.filter(|c| c.is_finite()) {
+            let _ = write!(line, ",\"capacity\":{capacity:.4}");
         }
         line.push_str("}\n");
         // One `write` call per line with O_APPEND keeps lines whole even when tests

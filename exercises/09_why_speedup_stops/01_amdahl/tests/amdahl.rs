@@ -3,7 +3,8 @@
 use ex09_01_amdahl::{Job, ceiling, predicted_speedup, run, serial_fraction_from};
 use std::time::Duration;
 use test_support::report::{self, Outcome};
-use test_support::{expect_at_least, kernel, time};
+use test_support::timing::Sampler;
+use test_support::{expect_at_least, kernel};
 
 const FRACTIONS: [f64; 6] = [0.0, 0.05, 0.1, 0.25, 0.5, 1.0];
 const CORES: [f64; 6] = [1.0, 2.0, 4.0, 8.0, 16.0, 64.0];
@@ -135,7 +136,6 @@ fn your_prediction_matches_this_machine() {
         serial_steps: (total as f64 * SERIAL) as u64,
         parallel_steps: (total as f64 * (1.0 - SERIAL)) as u64,
     };
-    let calibration = kernel::steps_for(Duration::from_millis(40));
     run(job, k); // warm up
     struct Try {
         error: f64,
@@ -145,25 +145,29 @@ fn your_prediction_matches_this_machine() {
         capacity: f64,
     }
     let mut best: Option<Try> = None;
-    let mut best_capacity: f64 = 0.0;
-    for _ in 0..8 {
-        let before = kernel::capacity(k, calibration);
-        let one = time(|| {
-            run(job, 1);
-        });
-        let many = time(|| {
-            run(job, k);
-        });
-        let after = kernel::capacity(k, calibration);
-        let (lower, higher) = (before.min(after), before.max(after));
-        best_capacity = best_capacity.max(lower);
-        if lower < test_support::timing::MIN_CAPACITY {
+    let mut changed_during = 0;
+    let mut sampler = Sampler::new(k);
+    while sampler.tries() < 8 {
+        // Only tries during which other programs were idle and the machine had room
+        // for k threads count (see `Sampler`).
+        let one_thread = || {
+            std::hint::black_box(run(job, 1));
+        };
+        let k_threads = || {
+            std::hint::black_box(run(job, k));
+        };
+        let Some(sample) = sampler.sample(one_thread, k_threads) else {
             continue;
-        }
+        };
+        let (lower, higher) = (
+            sample.capacity(),
+            sample.capacity_before.max(sample.capacity_after),
+        );
         if higher - lower > 0.25 {
-            continue; // the load changed during this try: it says nothing either way
+            changed_during += 1;
+            continue; // the capacity changed during this try: it says nothing either way
         }
-        let measured = one.as_secs_f64() / many.as_secs_f64().max(1e-9);
+        let measured = sample.ratio();
         let low = predicted_speedup(SERIAL, lower).expect("valid input");
         let high = predicted_speedup(SERIAL, higher).expect("valid input");
         let error = if measured < low {
@@ -192,10 +196,15 @@ fn your_prediction_matches_this_machine() {
             check,
             Outcome::NotChecked,
             &format!(
-                "the machine's spare capacity was {best_capacity:.2}x at best, or it \
-                 changed during every try; a steady {:.2}x is needed (are other programs \
-                 busy?); on {k} idle cores you predict {on_idle_cores:.2}x",
-                test_support::timing::MIN_CAPACITY
+                "{}; on {k} idle cores you predict {on_idle_cores:.2}x",
+                if sampler.skipped() == 0 {
+                    format!(
+                        "in all {changed_during} tries the spare capacity changed by more \
+                         than 0.25x between before and after (are other programs busy?)"
+                    )
+                } else {
+                    sampler.why_not()
+                }
             ),
         );
         return;

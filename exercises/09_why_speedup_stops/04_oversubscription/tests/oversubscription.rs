@@ -3,7 +3,6 @@
 use ex09_04_oversubscription::{bounded_workers, thread_per_item};
 use std::time::Duration;
 use test_support::report::{self, Outcome};
-use test_support::timing::MIN_CAPACITY;
 use test_support::{Gauge, SpeedupCheck, ThreadSet, expect_at_least, expect_at_most, kernel};
 
 /// Items for the tests: 64 of them, as many threads as the given version starts.
@@ -97,56 +96,40 @@ fn bounded_workers_are_no_slower_than_a_thread_per_item() {
     }
     let (items, work) = sized_work(Duration::from_millis(300));
     let (mut many, mut bounded) = (Vec::new(), Vec::new());
-    let calibration = kernel::steps_for(Duration::from_millis(40));
-    let mut best: Option<(f64, f64)> = None; // (ratio, capacity)
-    let mut best_capacity: f64 = 0.0;
-    for _ in 0..5 {
-        // Under load, 64 threads win a bigger share of a busy machine than a few
-        // workers do, which says nothing about the code: only count tries where the
-        // machine had room for every worker (capacity before and after).
-        let before = kernel::capacity(cores, calibration);
-        let slow = test_support::time(|| many = thread_per_item(&items, &work));
-        let fast = test_support::time(|| {
-            bounded = bounded_workers(&items, cores, &work)
-                .unwrap_or_else(|e| panic!("bounded_workers(.., {cores}, ..) failed: {e}"))
-        });
-        let capacity = before.min(kernel::capacity(cores, calibration));
-        best_capacity = best_capacity.max(capacity);
-        if capacity < MIN_CAPACITY {
-            continue;
-        }
-        let ratio = slow.as_secs_f64() / fast.as_secs_f64().max(1e-9);
-        if best.is_none_or(|(r, _)| ratio > r) {
-            best = Some((ratio, capacity));
-        }
-        if ratio >= NEEDED {
-            break;
-        }
-    }
-    assert_eq!(bounded, many, "the results differ from thread_per_item's");
-    let Some((ratio, capacity)) = best else {
-        report::record(
-            what,
-            Outcome::NotChecked,
-            &format!(
-                "the machine's spare capacity was {best_capacity:.2}x at best, \
-                 {MIN_CAPACITY:.2}x is needed (are other programs busy?)"
-            ),
+    // Under load, 64 threads win a bigger share of a busy machine than a few workers
+    // do, which says nothing about the code: the check judges only tries where other
+    // programs were idle and the machine had room for every worker.
+    let checked = SpeedupCheck::new(what)
+        .pieces(cores)
+        .fixed(NEEDED)
+        .tries(3)
+        .measure(
+            || many = thread_per_item(&items, &work),
+            || {
+                bounded = bounded_workers(&items, cores, &work)
+                    .unwrap_or_else(|e| panic!("bounded_workers(.., {cores}, ..) failed: {e}"))
+            },
         );
+    assert_eq!(bounded, many, "the results differ from thread_per_item's");
+    if checked.outcome == Outcome::NotChecked {
+        report::record(what, checked.outcome, &checked.detail);
         return;
-    };
+    }
+    let (ratio, capacity) = (checked.measured, checked.capacity.unwrap_or(0.0));
     let detail = format!(
         "{ratio:.2}x the speed of a thread per item, needed {NEEDED:.2}x on {cores} cores \
          (spare capacity {capacity:.2}x)"
     );
-    let outcome = if ratio >= NEEDED {
-        Outcome::Passed
-    } else {
-        Outcome::Failed
-    };
-    report::record_figure(what, outcome, &detail, ratio, NEEDED);
+    report::record_measured(
+        what,
+        checked.outcome,
+        &detail,
+        ratio,
+        NEEDED,
+        checked.capacity,
+    );
     assert!(
-        outcome == Outcome::Passed,
+        checked.outcome == Outcome::Passed,
         "{cores} workers were slower than a thread per item: {detail} (does every worker \
          compute all the time, taking the next item as soon as it is done?)"
     );
