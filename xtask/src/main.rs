@@ -49,10 +49,14 @@ enum Cmd {
         #[arg(long)]
         quick: bool,
     },
-    /// Maintainers: the speedups the solutions reach here, against the 0.8 x cores bar.
+    /// Maintainers: the speedups the solutions reach here, against the 0.9 x cores bar.
     Bench(bench::BenchArgs),
-    /// Maintainers: grade the solutions N times with one core kept busy.
+    /// Maintainers: grade the solutions again and again under load patterns (a constant
+    /// hog, neighbours that come and go, a many-threaded one) and report every failure.
     Soak(soak::SoakArgs),
+    /// The neighbour process that `soak` starts: CPU load in a pattern, until killed.
+    #[command(hide = true)]
+    Hog(soak::HogArgs),
     /// Open every page of the built book in headless Chromium (console errors, broken
     /// images, search, screenshots).
     WebTest,
@@ -91,6 +95,7 @@ fn main() {
         Cmd::Assign(args) => assign::run(args),
         Cmd::Grade(args) => grade::run(args),
         Cmd::Soak(args) => soak::run(args),
+        Cmd::Hog(args) => soak::hog(args),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),
         Cmd::LabMemory { quick } => lab::memory_probe(quick),
