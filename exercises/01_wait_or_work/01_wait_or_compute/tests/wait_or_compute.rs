@@ -59,13 +59,14 @@ fn a_spinning_job_computes() {
         if best.is_none_or(|(b, _)| share(p.wall, p.cpu) > share(b.wall, b.cpu)) {
             best = Some((p, reference));
         }
-        if share(p.wall, p.cpu) > 0.5 {
+        if share(p.wall, p.cpu) >= 0.5 {
             break;
         }
     }
     let (best, reference) = best.unwrap();
     let measured = share(best.wall, best.cpu);
-    if measured <= 0.5 && reference < 0.75 {
+    // The spec: a job computes when its CPU time is at least half of its wall time.
+    if measured < 0.5 && reference < 0.75 {
         // Even the reference got less than 75% of a core: the machine is too busy to
         // tell a spinning job from a waiting one. Say so; never pass or fail on it.
         test_support::report::record(
@@ -78,7 +79,7 @@ fn a_spinning_job_computes() {
         );
         return;
     }
-    let outcome = if measured > 0.5 {
+    let outcome = if measured >= 0.5 {
         test_support::Outcome::Passed
     } else {
         test_support::Outcome::Failed
@@ -86,13 +87,18 @@ fn a_spinning_job_computes() {
     test_support::report::record_figure(
         "CPU share of a spinning job",
         outcome,
-        &format!("{:.0}% on the CPU, needed more than 50%", measured * 100.0),
+        &format!(
+            "on the CPU for {:.1}% of its wall time ({} ms of CPU in {} ms), needed at least 50% (half)",
+            measured * 100.0,
+            best.cpu.as_millis(),
+            best.wall.as_millis()
+        ),
         measured,
         0.5,
     );
     assert!(
-        measured > 0.5,
-        "a spinning job should be on the CPU most of its wall time, but `profile` measured \
+        measured >= 0.5,
+        "a spinning job should be on the CPU at least half of its wall time, but `profile` measured \
          cpu {:?} for wall {:?} ({:.0}%), while the same job measured by the test was on the \
          CPU {:.0}% of the time",
         best.cpu,

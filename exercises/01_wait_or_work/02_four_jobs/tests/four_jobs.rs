@@ -1,6 +1,6 @@
 //! Tests for 01/02. Run them with `cargo xtask check 01/02`.
 
-use ex01_02_four_jobs::{Job, Work, predict_total, run_on_threads, run_sequentially};
+use ex01_02_four_jobs::{Job, Runner, Work, predict_total, run_on_threads, run_sequentially};
 use std::time::Duration;
 use test_support::{Gauge, RatioCheck, SpeedupCheck, ThreadSet, expect_at_least, spin};
 
@@ -67,7 +67,11 @@ fn computing_jobs_speed_up_only_with_cores() {
     // Whatever the clock says: each job must have had a thread of its own.
     let fresh = ThreadSet::new();
     run_on_threads(computing_jobs(&fresh, 1_000));
-    expect_at_least("distinct threads for four jobs", fresh.distinct(), JOBS);
+    expect_at_least(
+        "distinct threads that ran 4 computing jobs in one run",
+        fresh.distinct(),
+        JOBS,
+    );
     assert!(
         !fresh.contains_current(),
         "the jobs ran on the test's own thread: spawn a thread for each job"
@@ -99,15 +103,24 @@ fn no_jobs_no_threads() {
 
 #[test]
 fn predictions_for_one_to_eight_cores() {
-    // The model, not a measurement: deterministic, so it lives in a snapshot.
+    // The model, not a measurement: deterministic, so it lives in a snapshot. Five
+    // computing jobs on two cores: 250 ms on threads (each gets 40% of a core), three
+    // rounds of 100 ms on a pool of two workers.
     let each = Duration::from_millis(100);
-    let mut table = String::from("jobs  cores  waiting  computing (each job 100 ms)\n");
-    for jobs in [0, 1, 4, 6] {
-        for cores in [0, 1, 2, 4, 8] {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut table = String::from(
+        "each job 100 ms      one thread per job      a pool of `cores` workers\n\
+         jobs  cores        waiting  computing        waiting  computing\n",
+    );
+    for jobs in [0, 1, 4, 5, 6] {
+        for cores in [0, 1, 2, 3, 4, 8] {
+            let predict = |work, runner| ms(predict_total(work, runner, jobs, each, cores));
             table += &format!(
-                "{jobs:>4}  {cores:>5}  {:>5} ms  {:>6} ms\n",
-                predict_total(Work::Waits, jobs, each, cores).as_millis(),
-                predict_total(Work::Computes, jobs, each, cores).as_millis(),
+                "{jobs:>4}  {cores:>5}  {:>8.1} ms {:>7.1} ms    {:>8.1} ms {:>7.1} ms\n",
+                predict(Work::Waits, Runner::ThreadPerJob),
+                predict(Work::Computes, Runner::ThreadPerJob),
+                predict(Work::Waits, Runner::WorkerPerCore),
+                predict(Work::Computes, Runner::WorkerPerCore),
             );
         }
     }

@@ -2,7 +2,10 @@
 //!
 //! Running each job on its own OS thread helps both kinds of job, for different
 //! reasons: waiting jobs overlap their waits (even on one core), computing jobs run
-//! at the same instant on different cores (only if there are cores).
+//! at the same instant on different cores (only if there are cores). With more
+//! computing threads than cores, the scheduler shares the cores out in time slices,
+//! so the threads all advance together; a pool of one worker per core runs the same
+//! jobs in rounds instead.
 //!
 //! Book: `book/src/ch01-wait-or-work/measure-it.md`
 
@@ -43,18 +46,51 @@ pub enum Work {
     Computes,
 }
 
+/// How the jobs of a batch run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runner {
+    /// Every job on a thread of its own, all started at once ([`run_on_threads`]). The
+    /// scheduler time-slices the threads: with more computing threads than cores,
+    /// each gets its share of the cores, and they all finish near the end.
+    ThreadPerJob,
+    /// A pool of as many worker threads as there are cores: each worker takes the
+    /// next job when its last one is done, so the jobs run in rounds of `cores`. A
+    /// waiting job holds its worker too.
+    WorkerPerCore,
+}
+
 /// The model: how long `jobs` jobs of `work`, each taking `each` on its own, take in
-/// total when every job runs on a thread of its own, on a machine with `cores` cores.
+/// total when `runner` runs them on a machine with `cores` cores.
 ///
-/// Waiting jobs overlap completely. Computing jobs run `cores` at a time, so they take
-/// `ceil(jobs / cores)` rounds. No jobs take no time; a machine reported with 0 cores
-/// still has one.
-pub fn predict_total(work: Work, jobs: u32, each: Duration, cores: u32) -> Duration {
+/// - **One thread per job.** Waiting jobs overlap completely: `each`. Computing jobs
+///   share the cores: with more jobs than cores, every thread gets `cores / jobs` of
+///   a core and they all finish near `jobs * each / cores` (five jobs of 100 ms on two
+///   cores: 250 ms); with no more jobs than cores, `each`.
+/// - **A pool of `cores` workers.** Waiting or computing, the jobs run in
+///   `ceil(jobs / cores)` rounds of `each` (five jobs of 100 ms on two cores: three
+///   rounds, 300 ms).
+///
+/// No jobs take no time; a machine reported with 0 cores still has one.
+pub fn predict_total(
+    work: Work,
+    runner: Runner,
+    jobs: u32,
+    each: Duration,
+    cores: u32,
+) -> Duration {
     if jobs == 0 {
         return Duration::ZERO;
     }
-    match work {
-        Work::Waits => each,
-        Work::Computes => each * jobs.div_ceil(cores.max(1)),
+    let cores = cores.max(1);
+    match (runner, work) {
+        // Sleeping threads need no core: the waits overlap completely.
+        (Runner::ThreadPerJob, Work::Waits) => each,
+        // Every thread gets `cores / jobs` of a core, so all of them end near
+        // `jobs * each / cores`; with no more jobs than cores, each has a core.
+        (Runner::ThreadPerJob, Work::Computes) if jobs > cores => each * jobs / cores,
+        (Runner::ThreadPerJob, Work::Computes) => each,
+        // A worker holds its job until it is done, waiting or computing: rounds of
+        // `cores` jobs, the last one maybe not full.
+        (Runner::WorkerPerCore, _) => each * jobs.div_ceil(cores),
     }
 }
