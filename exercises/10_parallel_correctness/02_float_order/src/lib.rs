@@ -1,4 +1,4 @@
-//! # 10/02 Floating-point order: a parallel sum that gives the same bits every time
+//! # 10/02 Floating-point order: the same bits on any number of threads
 //!
 //! Floating-point addition is not associative: `(a + b) + c` and `a + (b + c)` can
 //! differ in the last bits, or by far more when the values have very different
