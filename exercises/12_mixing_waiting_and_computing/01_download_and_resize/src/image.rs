@@ -164,8 +164,21 @@ impl Image {
 ///
 /// This keeps a core busy for as long as it runs: call it **off** the async
 /// runtime's threads.
+///
+/// # Panics
+///
+/// Like any code with a bug, it can panic: on an image whose `pixels` do not hold
+/// `width * height` bytes (built by hand, not by [`Image::decode`]), and on every
+/// image of the size a test chose with [`probe::panic_on_size`].
 pub fn thumbnail(image: &Image, passes: u32) -> Image {
     let _running = probe::enter();
+    if probe::panics_on(image.width, image.height) {
+        panic!(
+            "thumbnail: cannot resize a {}x{} image (a panic planted by the tests with \
+             `probe::panic_on_size`)",
+            image.width, image.height
+        );
+    }
     let (w, h) = (image.width as usize, image.height as usize);
     let mut pixels = image.pixels.clone();
     let mut next = vec![0u8; pixels.len()];
@@ -211,13 +224,14 @@ fn blur(from: &[u8], to: &mut [u8], w: usize, h: usize) {
 }
 
 /// What the tests observe about [`thumbnail`], without a clock: how many run right
-/// now, and on which threads they ran. (Process-wide counters: the tests that read
-/// them take turns.)
+/// now, and on which threads they ran; and a fault the tests can plant in it.
+/// (Process-wide state: the tests that use it take turns.)
 pub mod probe {
     use super::*;
 
     static RUNNING: AtomicUsize = AtomicUsize::new(0);
     static THREADS: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+    static PANIC_ON: Mutex<Option<(u32, u32)>> = Mutex::new(None);
 
     /// Held while one `thumbnail` runs.
     pub(crate) struct Running;
@@ -248,8 +262,19 @@ pub mod probe {
         THREADS.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Forgets the threads seen so far.
+    /// From now until the next [`reset`], every [`thumbnail`] of an image of exactly
+    /// `width` x `height` pixels panics, as a bug in an image library would.
+    pub fn panic_on_size(width: u32, height: u32) {
+        *PANIC_ON.lock().unwrap_or_else(|p| p.into_inner()) = Some((width, height));
+    }
+
+    pub(crate) fn panics_on(width: u32, height: u32) -> bool {
+        *PANIC_ON.lock().unwrap_or_else(|p| p.into_inner()) == Some((width, height))
+    }
+
+    /// Forgets the threads seen so far and the planted panic.
     pub fn reset() {
         THREADS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        *PANIC_ON.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

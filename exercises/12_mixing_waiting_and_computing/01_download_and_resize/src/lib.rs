@@ -18,6 +18,7 @@ pub mod server;
 
 use http::FetchError;
 use image::{Image, ImageError};
+use std::any::Any;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -98,6 +99,8 @@ pub enum FileError {
     Download(FetchError),
     /// The bytes arrived but are not a valid image.
     Image(ImageError),
+    /// The resize panicked (a bug in the computing step); the panic's message.
+    Resize(String),
     /// The thumbnail could not be written to the output folder.
     Write(std::io::Error),
 }
@@ -107,6 +110,7 @@ impl fmt::Display for FileError {
         match self {
             FileError::Download(e) => write!(f, "download failed: {e}"),
             FileError::Image(e) => write!(f, "{e}"),
+            FileError::Resize(message) => write!(f, "the resize panicked: {message}"),
             FileError::Write(e) => write!(f, "cannot write the thumbnail: {e}"),
         }
     }
@@ -137,13 +141,33 @@ pub struct Report {
     pub files: Vec<FileReport>,
 }
 
+/// Given: the message of a panic, from the payload that `std::panic::catch_unwind`
+/// (or a thread's `join`) returns.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
 /// Runs [`image::thumbnail`] on rayon's thread pool and waits for the result
 /// **without blocking** the async runtime: while the image is being resized, the
 /// runtime's thread is free to drive the downloads.
-pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Image {
-    // TODO: make a `tokio::sync::oneshot::channel()`, hand the image to
-    // `rayon::spawn(move || ...)`, which computes the thumbnail and sends it through
-    // the channel, then `.await` the receiver.
+///
+/// A resize that panics is `Err` with the panic's message ([`panic_message`]). The
+/// panic must be caught inside the closure given to `rayon::spawn`: a panic that
+/// escapes it has no caller to go back to, and rayon then **aborts the whole
+/// process** (unless the pool was built with a `panic_handler`), every other file
+/// with it.
+pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Result<Image, String> {
+    // TODO: make a `tokio::sync::oneshot::channel()` and hand the image to
+    // `rayon::spawn(move || ...)`. In the closure, compute the thumbnail inside
+    // `std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ...))`, turn a caught
+    // panic into `Err(panic_message(..))`, and send the `Result` through the channel.
+    // Then `.await` the receiver.
     let _ = (image, passes);
     todo!("compute on rayon, await the result through a oneshot channel")
 }
@@ -153,8 +177,8 @@ pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Image {
 /// [`thumbnail_on_rayon`] as soon as it has arrived (while other downloads go on),
 /// and writes each thumbnail (PGM, [`Image::encode`]) to `config.out_dir/<name>`.
 ///
-/// A file that fails (404, body cut short, corrupt image, write error) gets its
-/// error in the report, and the others still finish. A bad configuration is an
+/// A file that fails (404, body cut short, corrupt image, a resize that panics,
+/// write error) gets its error in the report, and the others still finish. A bad configuration is an
 /// `Err` before anything starts ([`Config::validate`]).
 pub async fn download_and_resize(config: &Config) -> Result<Report, ConfigError> {
     // TODO:
@@ -162,7 +186,8 @@ pub async fn download_and_resize(config: &Config) -> Result<Report, ConfigError>
     // 2. A `tokio::sync::Semaphore` with `max_downloads` permits, in an `Arc`.
     // 3. One task per file in a `tokio::task::JoinSet`. Each task: take a permit,
     //    download with `http::get` and give the permit back (drop it); decode with
-    //    `Image::decode`; `thumbnail_on_rayon(..).await`; write the PGM bytes with
+    //    `Image::decode`; `thumbnail_on_rayon(..).await` (a panic is
+    //    `FileError::Resize`); write the PGM bytes with
     //    `tokio::fs::write`; return its index and its `Result<Thumbnail, FileError>`.
     // 4. Collect with `join_next` and put the reports back in the order of `names`.
     let _ = config;

@@ -18,8 +18,10 @@ pub mod server;
 
 use http::FetchError;
 use image::{Image, ImageError};
+use std::any::Any;
 use std::fmt;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -101,6 +103,8 @@ pub enum FileError {
     Download(FetchError),
     /// The bytes arrived but are not a valid image.
     Image(ImageError),
+    /// The resize panicked (a bug in the computing step); the panic's message.
+    Resize(String),
     /// The thumbnail could not be written to the output folder.
     Write(std::io::Error),
 }
@@ -110,6 +114,7 @@ impl fmt::Display for FileError {
         match self {
             FileError::Download(e) => write!(f, "download failed: {e}"),
             FileError::Image(e) => write!(f, "{e}"),
+            FileError::Resize(message) => write!(f, "the resize panicked: {message}"),
             FileError::Write(e) => write!(f, "cannot write the thumbnail: {e}"),
         }
     }
@@ -140,16 +145,44 @@ pub struct Report {
     pub files: Vec<FileReport>,
 }
 
+/// Given: the message of a panic, from the payload that `std::panic::catch_unwind`
+/// (or a thread's `join`) returns.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
 /// Runs [`image::thumbnail`] on rayon's thread pool and waits for the result
 /// **without blocking** the async runtime: while the image is being resized, the
 /// runtime's thread is free to drive the downloads.
-pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Image {
+///
+/// A resize that panics is `Err` with the panic's message ([`panic_message`]). The
+/// panic must be caught inside the closure given to `rayon::spawn`: a panic that
+/// escapes it has no caller to go back to, and rayon then **aborts the whole
+/// process** (unless the pool was built with a `panic_handler`), every other file
+/// with it.
+pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Result<Image, String> {
     let (done, result) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
+        // A panic must not leave this closure: rayon would abort the process. Catch
+        // it here and send it back as this image's error.
+        let resized = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            image::thumbnail(&image, passes)
+        }))
+        .map_err(|payload| panic_message(payload.as_ref()));
         // The receiver may be gone if the caller was cancelled: nothing to do then.
-        let _ = done.send(image::thumbnail(&image, passes));
+        let _ = done.send(resized);
     });
-    result.await.expect("the thumbnail panicked on the rayon pool")
+    // Every path through the closure sends: a closed channel means the pool itself
+    // dropped the job.
+    result
+        .await
+        .unwrap_or_else(|_| Err("the rayon pool dropped the resize".to_string()))
 }
 
 /// Downloads every file of `config.names` from `config.server`, at most
@@ -157,8 +190,8 @@ pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Image {
 /// [`thumbnail_on_rayon`] as soon as it has arrived (while other downloads go on),
 /// and writes each thumbnail (PGM, [`Image::encode`]) to `config.out_dir/<name>`.
 ///
-/// A file that fails (404, body cut short, corrupt image, write error) gets its
-/// error in the report, and the others still finish. A bad configuration is an
+/// A file that fails (404, body cut short, corrupt image, a resize that panics,
+/// write error) gets its error in the report, and the others still finish. A bad configuration is an
 /// `Err` before anything starts ([`Config::validate`]).
 pub async fn download_and_resize(config: &Config) -> Result<Report, ConfigError> {
     config.validate()?;
@@ -196,7 +229,9 @@ async fn one_file(
         http::get(server, name).await.map_err(FileError::Download)?
     }; // the permit goes back here: the next download may start while we resize
     let image = Image::decode(&bytes).map_err(FileError::Image)?;
-    let small = thumbnail_on_rayon(image, passes).await;
+    let small = thumbnail_on_rayon(image, passes)
+        .await
+        .map_err(FileError::Resize)?;
     tokio::fs::write(&path, small.encode())
         .await
         .map_err(FileError::Write)?;
