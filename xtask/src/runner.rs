@@ -427,14 +427,8 @@ fn run_tests(
         for (key, value) in &options.env {
             cmd.env(key, value);
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("cannot start {}", exe.display()))?;
+        let mut child =
+            spawn_in_group(&mut cmd).with_context(|| format!("cannot start {}", exe.display()))?;
         let stdout = drain(child.stdout.take().expect("piped"));
         let stderr = drain(child.stderr.take().expect("piped"));
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -472,8 +466,54 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String
     })
 }
 
+/// The process group of the tests running now (0: none). The tests run in a group of
+/// their own, so a Ctrl-C in the terminal does not reach them: the grader's signal
+/// handler kills this group before the grader dies, or a test spinning at 100% of a
+/// core would outlive it (adopted by init) past every limit.
+static RUNNING_GROUP: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// Spawns `cmd` as the leader of a new process group, which [`kill_group`] kills
+/// whole, and which SIGINT, SIGTERM and SIGHUP to the grader kill too.
+pub fn spawn_in_group(cmd: &mut Command) -> std::io::Result<Child> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        install_interrupt_handler();
+    }
+    let child = cmd.spawn()?;
+    RUNNING_GROUP.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
+    Ok(child)
+}
+
+#[cfg(unix)]
+fn install_interrupt_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    extern "C" fn on_signal(signal: libc::c_int) {
+        // Only async-signal-safe calls here: an atomic load, kill, signal, raise.
+        let group = RUNNING_GROUP.load(std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: plain syscalls; the default action then ends the grader as the
+        // signal would have.
+        unsafe {
+            if group > 0 {
+                libc::kill(-group, libc::SIGKILL);
+            }
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+        }
+    }
+    ONCE.call_once(|| {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: installs a handler that only makes async-signal-safe calls.
+            unsafe {
+                libc::signal(signal, on_signal as *const () as libc::sighandler_t);
+            }
+        }
+    });
+}
+
 /// Kills the child's whole process group (the tests and anything they started), then
-/// reaps the child. The child must have been spawned with `process_group(0)`.
+/// reaps the child. The child must have been spawned by [`spawn_in_group`].
 pub fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     {
@@ -484,6 +524,12 @@ pub fn kill_group(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+    let _ = RUNNING_GROUP.compare_exchange(
+        child.id() as i32,
+        0,
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+    );
 }
 
 fn describe_crash(status: ExitStatus, stderr: &str) -> String {

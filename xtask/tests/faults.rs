@@ -138,3 +138,55 @@ fn on_one_core_speedups_are_not_checked_and_nothing_fails() {
     assert!(!stdout.contains(" failed "), "{stdout}");
     assert_eq!(output.status.code(), Some(1), "{stdout}");
 }
+
+#[test]
+fn ctrl_c_during_a_check_kills_the_tests() {
+    // The tests run in a process group of their own (so that a time-out can kill
+    // them whole), which a Ctrl-C in the terminal does not reach: the grader must
+    // kill that group itself when it is interrupted, or a deadlocked or spinning test
+    // outlives it past every limit.
+    let pid_file = std::env::temp_dir().join(format!("wow-ctrl-c-pid-{}", std::process::id()));
+    let _ = std::fs::remove_file(&pid_file);
+    let mut grader = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
+        .args(["check", "01/03", "--timeout", "120"])
+        .env("WOW_COURSE_ROOT", fixture_course())
+        .env("FIXTURE_PID_FILE", &pid_file)
+        .env("CARGO", env!("CARGO"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the deadlocked test has started its helper (compiling comes first).
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let helper: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the deadlock fixture never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // SAFETY: a plain syscall to our own child.
+    unsafe { libc::kill(grader.id() as i32, libc::SIGINT) };
+    let status = grader.wait().unwrap();
+    assert!(!status.success(), "an interrupted check must not exit 0");
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false)
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(helper) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !alive(helper),
+        "the test's helper process {helper} outlived the interrupted grader"
+    );
+    let _ = std::fs::remove_file(&pid_file);
+}
