@@ -39,7 +39,11 @@ fn waiting_jobs_overlap_on_any_machine() {
     let gauge = Gauge::new();
     // Four waits overlapped take about one wait, even on one core: about 4x faster
     // than one after the other. Half of that is required.
-    RatioCheck::new("four waiting jobs on threads", 2.0).run(
+    RatioCheck::new(
+        "four waiting jobs on threads (against one after another)",
+        2.0,
+    )
+    .run(
         || {
             run_sequentially(waiting_jobs(&Gauge::new(), each));
         },
