@@ -57,7 +57,6 @@ fn waiting_jobs_overlap_on_any_machine() {
 #[test]
 fn computing_jobs_speed_up_only_with_cores() {
     let steps = test_support::kernel::steps_for(Duration::from_millis(60));
-    let threads = ThreadSet::new();
     SpeedupCheck::new("four computing jobs on threads")
         .pieces(JOBS)
         .run(
@@ -65,7 +64,7 @@ fn computing_jobs_speed_up_only_with_cores() {
                 run_sequentially(computing_jobs(&ThreadSet::new(), steps));
             },
             || {
-                run_on_threads(computing_jobs(&threads, steps));
+                run_on_threads(computing_jobs(&ThreadSet::new(), steps));
             },
         );
     // Whatever the clock says: each job must have had a thread of its own.
