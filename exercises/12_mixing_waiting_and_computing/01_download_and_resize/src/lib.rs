@@ -178,17 +178,17 @@ pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Result<Image, Stri
 /// and writes each thumbnail (PGM, [`Image::encode`]) to `config.out_dir/<name>`.
 ///
 /// A file that fails (404, body cut short, corrupt image, a resize that panics,
-/// write error) gets its error in the report, and the others still finish. A bad configuration is an
-/// `Err` before anything starts ([`Config::validate`]).
+/// write error) gets its error in the report, and the others still finish. A bad
+/// configuration is an `Err` before anything starts ([`Config::validate`]).
 pub async fn download_and_resize(config: &Config) -> Result<Report, ConfigError> {
     // TODO:
     // 1. `config.validate()?`.
     // 2. A `tokio::sync::Semaphore` with `max_downloads` permits, in an `Arc`.
     // 3. One task per file in a `tokio::task::JoinSet`. Each task: take a permit,
     //    download with `http::get` and give the permit back (drop it); decode with
-    //    `Image::decode`; `thumbnail_on_rayon(..).await` (a panic is
-    //    `FileError::Resize`); write the PGM bytes with
-    //    `tokio::fs::write`; return its index and its `Result<Thumbnail, FileError>`.
+    //    `Image::decode`; `thumbnail_on_rayon(..).await` (its `Err` is a
+    //    `FileError::Resize`); write the PGM bytes with `tokio::fs::write`; return
+    //    its index and its `Result<Thumbnail, FileError>`.
     // 4. Collect with `join_next` and put the reports back in the order of `names`.
     let _ = config;
     todo!("a bounded pipeline: download (async), resize (rayon), write")

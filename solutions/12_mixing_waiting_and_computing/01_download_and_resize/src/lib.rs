@@ -191,8 +191,8 @@ pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Result<Image, Stri
 /// and writes each thumbnail (PGM, [`Image::encode`]) to `config.out_dir/<name>`.
 ///
 /// A file that fails (404, body cut short, corrupt image, a resize that panics,
-/// write error) gets its error in the report, and the others still finish. A bad configuration is an
-/// `Err` before anything starts ([`Config::validate`]).
+/// write error) gets its error in the report, and the others still finish. A bad
+/// configuration is an `Err` before anything starts ([`Config::validate`]).
 pub async fn download_and_resize(config: &Config) -> Result<Report, ConfigError> {
     config.validate()?;
     let permits = Arc::new(Semaphore::new(config.max_downloads));
