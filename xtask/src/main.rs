@@ -8,6 +8,7 @@ mod ci;
 mod course;
 mod grade;
 mod lab;
+mod mutants;
 mod runner;
 mod scratch;
 mod soak;
@@ -54,6 +55,9 @@ enum Cmd {
     /// Maintainers: grade the solutions again and again under load patterns (a constant
     /// hog, neighbours that come and go, a many-threaded one) and report every failure.
     Soak(soak::SoakArgs),
+    /// Maintainers: mutation testing of the exercises' tests (cargo-mutants on each
+    /// solution, against its exercise's tests); every survivor killed or explained.
+    Mutants(mutants::MutantsArgs),
     /// The neighbour process that `soak` starts: CPU load in a pattern, until killed.
     #[command(hide = true)]
     Hog(soak::HogArgs),
@@ -96,6 +100,7 @@ fn main() {
         Cmd::Grade(args) => grade::run(args),
         Cmd::Soak(args) => soak::run(args),
         Cmd::Hog(args) => soak::hog(args),
+        Cmd::Mutants(args) => mutants::run(args),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),
         Cmd::LabMemory { quick } => lab::memory_probe(quick),
