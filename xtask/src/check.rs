@@ -1,7 +1,7 @@
 //! `cargo xtask check`: grades the learner's exercises (or, with `--solutions`, the
 //! solutions) and prints one status line per exercise.
 
-use crate::course::{Course, Exercise, readme_hint};
+use crate::course::{Course, Exercise};
 use crate::runner::{self, Batch, Graded, RunOptions, Status};
 use crate::scratch;
 use anyhow::Result;
@@ -54,7 +54,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     graded.extend(deleted_exercises(&deleted));
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     let mut out = std::io::stdout().lock();
-    print_report(&course, &graded, !args.solutions, &mut out)?;
+    print_report(&graded, !args.solutions, &mut out)?;
     if args.accept_snapshots {
         accept_snapshots(&course, &selected, &mut out)?;
     }
@@ -111,27 +111,28 @@ pub fn grade_solutions(
     selected: &[Exercise],
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
+    let solutions = course.solutions_dir();
     grade_overlay(
         course,
         "solutions",
         selected,
-        &course.solutions_dir(),
+        |e| solutions.join(&e.rel),
         options,
     )
 }
 
-/// Sources under `root` (laid out like `solutions/`) swapped into scratch copies of
-/// the exercises, graded by the exercises' own tests. A missing folder is graded
-/// "missing".
+/// The sources in `sources(exercise)` (a folder laid out like the exercise's solution)
+/// swapped into scratch copies of the exercises, graded by the exercises' own tests.
+/// A missing folder is graded "missing".
 pub fn grade_overlay(
     course: &Course,
     name: &str,
     selected: &[Exercise],
-    root: &std::path::Path,
+    sources: impl Fn(&Exercise) -> std::path::PathBuf,
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
     let _lock = scratch::lock(course, name)?;
-    let overlay = scratch::overlay(course, name, selected, "", |e| root.join(&e.rel))?;
+    let overlay = scratch::overlay(course, name, selected, "", sources)?;
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
@@ -179,22 +180,24 @@ fn accept_snapshots(course: &Course, selected: &[Exercise], out: &mut impl Write
 
 /// One status line per exercise (with indented details), then the summary line.
 /// `learner`: say which file to open next.
-pub fn print_report(
-    course: &Course,
-    graded: &[Graded],
-    learner: bool,
-    out: &mut impl Write,
-) -> Result<()> {
+pub fn print_report(graded: &[Graded], learner: bool, out: &mut impl Write) -> Result<()> {
     for g in graded {
-        print_status(course, g, out)?;
+        print_status(g, out)?;
     }
     writeln!(out, "{}", summary(graded))?;
     if let Some(next) = graded.iter().find(|g| {
         learner && !g.status.is_pass_or_not_checked() && !matches!(g.status, Status::Missing { .. })
     }) {
+        // The first file the learner edits, as its manifest lists them.
+        let file = next
+            .exercise
+            .manifest
+            .as_ref()
+            .and_then(|m| m.edit.first())
+            .map_or_else(|| "src/lib.rs".into(), |f| f.to_string_lossy());
         writeln!(
             out,
-            "next: exercises/{}/src/lib.rs, then `cargo xtask check {}`",
+            "next: exercises/{}/{file}, then `cargo xtask check {}`",
             next.exercise.rel.to_string_lossy(),
             next.exercise.id()
         )?;
@@ -202,13 +205,14 @@ pub fn print_report(
     Ok(())
 }
 
-pub fn print_status(course: &Course, g: &Graded, out: &mut impl Write) -> Result<()> {
+pub fn print_status(g: &Graded, out: &mut impl Write) -> Result<()> {
     let e = &g.exercise;
     let head = format!("{} {:<22} {:<13}", e.id(), e.slug, g.status.label());
     let indent = "      ";
-    let (hint, section) = readme_hint(&course.exercise_dir(e));
+    let hint = e.manifest.as_ref().and_then(|m| m.hint());
+    let section = e.manifest.as_ref().map(|m| m.book_section());
     let hint_line = |out: &mut dyn Write| -> std::io::Result<()> {
-        match (&hint, &section) {
+        match (hint, &section) {
             (Some(h), Some(s)) => writeln!(out, "{indent}hint: {h} (read {s})"),
             (Some(h), None) => writeln!(out, "{indent}hint: {h}"),
             (None, Some(s)) => writeln!(out, "{indent}hint: read {s}"),

@@ -2,8 +2,10 @@
 //! learner's selector (`01`, `01/02`, `four_jobs`, `ex01_02_four_jobs`) picks them.
 //!
 //! The naming rule: `exercises/NN_chapter/MM_slug/` is the package `exNN_MM_slug`,
-//! its solution lives at `solutions/NN_chapter/MM_slug/`.
+//! its solution lives at `solutions/NN_chapter/MM_slug/`. Everything else the tool
+//! knows about an exercise is in its manifest ([`Manifest`]), read once, here.
 
+use crate::manifest::Manifest;
 use crate::suggest;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -23,6 +25,9 @@ pub struct Exercise {
     pub rel: PathBuf,
     /// `ex01_02_four_jobs`.
     pub package: String,
+    /// Its manifest, from its `Cargo.toml`; `None` for an exercise whose folder was
+    /// deleted (known from its solution only).
+    pub manifest: Option<Manifest>,
 }
 
 impl Exercise {
@@ -60,9 +65,14 @@ impl Course {
         Self::at(&root)
     }
 
-    /// The course at `root`, which must hold `exercises/`.
+    /// The course at `root`, which must hold `exercises/`. Reads every exercise's
+    /// manifest; one that is missing or broken is an error naming its file.
     pub fn at(root: &Path) -> Result<Self> {
-        let exercises = discover(&root.join("exercises"), "Cargo.toml")?;
+        let mut exercises = discover(&root.join("exercises"), "Cargo.toml")?;
+        for e in &mut exercises {
+            let cargo_toml = root.join("exercises").join(&e.rel).join("Cargo.toml");
+            e.manifest = Some(Manifest::read(&cargo_toml)?);
+        }
         let deleted = if root.join("solutions").is_dir() {
             discover(&root.join("solutions"), "src")?
                 .into_iter()
@@ -235,6 +245,7 @@ pub fn discover(exercises: &Path, marker: &str) -> Result<Vec<Exercise>> {
                 slug: slug.to_string(),
                 rel: Path::new(&chapter).join(&ex),
                 package: Exercise::package_for(chapter_no, number, slug),
+                manifest: None,
             });
         }
     }
@@ -260,25 +271,6 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// The hint line (`Hint: ...`) and the book section linked from an exercise's README.
-pub fn readme_hint(exercise_dir: &Path) -> (Option<String>, Option<String>) {
-    let Ok(readme) = std::fs::read_to_string(exercise_dir.join("README.md")) else {
-        return (None, None);
-    };
-    let hint = readme
-        .lines()
-        .find_map(|l| l.strip_prefix("Hint:"))
-        .map(|h| h.trim().to_string());
-    let section = readme.lines().find_map(|l| {
-        let start = l.find("](")? + 2;
-        let link = &l[start..];
-        let link = &link[..link.find(')')?];
-        let at = link.find("book/src/")?;
-        Some(format!("book/src/{}", &link[at + "book/src/".len()..]))
-    });
-    (hint, section)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +285,7 @@ mod tests {
             slug: slug.into(),
             rel: Path::new(chapter_dir).join(dir),
             package: Exercise::package_for(chapter, number, slug),
+            manifest: None,
         }
     }
 

@@ -113,7 +113,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
         for g in &graded {
-            print_status(&course, g, &mut out)?;
+            print_status(g, &mut out)?;
             if let Some(files) = modified.get(&g.exercise.id()).filter(|f| !f.is_empty()) {
                 writeln!(
                     out,

@@ -8,6 +8,8 @@ mod ci;
 mod course;
 mod grade;
 mod lab;
+mod manifest;
+mod markdown;
 mod mutants;
 mod runner;
 mod scratch;

@@ -1,8 +1,10 @@
 //! `cargo xtask verify`: proves, for every exercise, that the shipped exercise fails
-//! its tests and that its solution passes the very same tests.
+//! its tests and that its solution passes the very same tests, and that the tests
+//! reject every wrong-answer fixture its manifest lists.
 
 use crate::check::{grade_exercises, grade_overlay, grade_solutions, print_status};
-use crate::course::{Course, readme_hint};
+use crate::course::{Course, Exercise};
+use crate::manifest::Fixture;
 use crate::runner::{Graded, RunOptions, Status};
 use anyhow::Result;
 use std::io::Write;
@@ -38,14 +40,9 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     };
     let shipped = grade_exercises(&course, &selected, &options)?;
     let solved = grade_solutions(&course, &selected, &options)?;
-    // Sequential "solutions" kept as fixtures: the tests must reject each of them.
-    let fixtures = sequential_fixtures_dir(&course);
-    let with_fixture: Vec<_> = selected
-        .iter()
-        .filter(|e| fixtures.join(&e.rel).is_dir())
-        .cloned()
-        .collect();
-    let sequential = grade_overlay(&course, "sequential", &with_fixture, &fixtures, &options)?;
+    // Wrong answers kept as fixtures (sequential "solutions", named wrong answers):
+    // the tests must reject every one that a manifest lists.
+    let fixtures = grade_fixtures(&course, &selected, &options)?;
 
     let mut out = std::io::stdout().lock();
     let mut problems = 0;
@@ -67,17 +64,23 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             ));
         }
         faults.extend(layout_faults(&course, exercise));
-        let fixture = sequential
+        let own_fixtures: Vec<&(Fixture, Graded)> = fixtures
             .iter()
-            .find(|g| g.exercise.rel == exercise.exercise.rel);
-        if let Some(fixture) = fixture
-            && !matches!(fixture.status, Status::Failed { .. })
-        {
-            faults.push(format!(
-                "its sequential fixture must fail a timing or structural check, but it is `{}`: {}",
-                fixture.status.label(),
-                fixture.status.message()
-            ));
+            .filter(|(_, g)| g.exercise.rel == exercise.exercise.rel)
+            .collect();
+        for (fixture, graded) in &own_fixtures {
+            if !matches!(graded.status, Status::Failed { .. }) {
+                let must = if fixture.is_sequential() {
+                    "fail a timing or structural check"
+                } else {
+                    "fail its tests"
+                };
+                faults.push(format!(
+                    "its {fixture} must {must}, but it is `{}`: {}",
+                    graded.status.label(),
+                    graded.status.message()
+                ));
+            }
         }
         let verdict = if faults.is_empty() { "ok" } else { "FAULTY" };
         writeln!(
@@ -91,16 +94,16 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         for f in &faults {
             writeln!(out, "      {f}")?;
         }
-        if let Some(fixture) = fixture
-            && let Status::Failed { message, .. } = &fixture.status
-        {
-            let first = message.lines().next().unwrap_or_default();
-            writeln!(out, "      sequential fixture rejected: {first}")?;
+        for (fixture, graded) in &own_fixtures {
+            if let Status::Failed { message, .. } = &graded.status {
+                let first = message.lines().next().unwrap_or_default();
+                writeln!(out, "      {fixture} rejected: {first}")?;
+            }
         }
         if !faults.is_empty() {
             problems += 1;
             if !solution.status.is_pass_or_not_checked() {
-                print_status(&course, solution, &mut out)?;
+                print_status(solution, &mut out)?;
             }
         }
         if let Status::NotChecked { reasons, .. } = &solution.status {
@@ -109,43 +112,92 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             }
         }
     }
+    let rejected = |sequential: bool| {
+        fixtures
+            .iter()
+            .filter(|(f, g)| {
+                f.is_sequential() == sequential && matches!(g.status, Status::Failed { .. })
+            })
+            .count()
+    };
+    let mut rejected_line = format!("{} sequential fixtures rejected", rejected(true));
+    if fixtures.iter().any(|(f, _)| !f.is_sequential()) {
+        rejected_line += &format!(", {} wrong answers rejected", rejected(false));
+    }
     writeln!(
         out,
         "{}/{} exercises verified: each shipped exercise fails and its solution passes the same tests; \
-         {} sequential fixtures rejected",
+         {}",
         shipped.len() - problems,
         shipped.len(),
-        sequential
-            .iter()
-            .filter(|g| matches!(g.status, Status::Failed { .. }))
-            .count()
+        rejected_line
     )?;
     Ok(if problems == 0 { 0 } else { 1 })
 }
 
-/// Sequential "solutions" of the parallel and concurrent exercises, laid out like
-/// `solutions/`: proof that the tests cannot be passed without the concurrency or
-/// parallelism they claim to grade.
-pub fn sequential_fixtures_dir(course: &Course) -> std::path::PathBuf {
-    course.root.join("xtask/tests/fixtures/sequential")
+/// Every fixture the selected exercises' manifests list, graded by the exercise's
+/// tests. A scratch workspace holds one copy of each exercise, so the fixtures go in
+/// rounds: the first fixture of every exercise (its sequential one, if it has one),
+/// then the second, ... A listed fixture without its folder is graded "missing".
+fn grade_fixtures(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<(Fixture, Graded)>> {
+    let lists: Vec<(&Exercise, Vec<&Fixture>)> = selected
+        .iter()
+        .map(|e| {
+            let mut list: Vec<&Fixture> = e.manifest.iter().flat_map(|m| &m.fixtures).collect();
+            list.sort_by_key(|f| !f.is_sequential());
+            (e, list)
+        })
+        .collect();
+    let mut graded = Vec::new();
+    for round in 0.. {
+        let picked: Vec<(&Exercise, &Fixture)> = lists
+            .iter()
+            .filter_map(|(e, list)| Some((*e, *list.get(round)?)))
+            .collect();
+        if picked.is_empty() {
+            break;
+        }
+        let fixture_of = |e: &Exercise| {
+            picked
+                .iter()
+                .find(|(p, _)| p.rel == e.rel)
+                .map(|(_, f)| *f)
+                .expect("only picked exercises are graded")
+        };
+        let exercises: Vec<Exercise> = picked.iter().map(|(e, _)| (*e).clone()).collect();
+        let name = format!("fixtures-{}", round + 1);
+        let round_graded = grade_overlay(
+            course,
+            &name,
+            &exercises,
+            |e| fixture_of(e).dir(&course.root, &e.rel),
+            options,
+        )?;
+        for g in round_graded {
+            graded.push((fixture_of(&g.exercise).clone(), g));
+        }
+    }
+    Ok(graded)
 }
 
-/// What the course promises of every exercise's folders, beyond its tests.
+/// What the course promises of every exercise's folders, beyond its tests (the tidy
+/// test, `xtask/tests/tidy.rs`, checks the rest: README, book, fixtures, copies).
 fn layout_faults(course: &Course, graded: &Graded) -> Vec<String> {
     let e = &graded.exercise;
     let mut faults = Vec::new();
-    let (hint, section) = readme_hint(&course.exercise_dir(e));
-    if hint.is_none() {
-        faults.push("README.md has no `Hint:` line".to_string());
-    }
-    match section {
-        None => faults.push("README.md links to no book section (book/src/...)".to_string()),
-        Some(s) => {
-            let file = s.split('#').next().unwrap_or(&s);
-            if !course.root.join(file).is_file() {
-                faults.push(format!("README.md links to {s}, which does not exist"));
-            }
-        }
+    let Some(manifest) = &e.manifest else {
+        return vec!["it has no manifest ([package.metadata.wait-or-work])".to_string()];
+    };
+    let page = course.root.join("book/src").join(manifest.book_page());
+    if !page.is_file() {
+        faults.push(format!(
+            "its Cargo.toml names the book section {}, which does not exist",
+            manifest.book_section()
+        ));
     }
     let solution = course.solution_dir(e);
     if solution.is_dir() {
@@ -157,6 +209,12 @@ fn layout_faults(course: &Course, graded: &Graded) -> Vec<String> {
             if !shipped.is_file() {
                 faults.push(format!(
                     "solutions/{}/{} has no counterpart in the exercise: solutions hold only what the learner edits",
+                    e.rel.display(),
+                    rel.display()
+                ));
+            } else if !manifest.edit.iter().any(|f| f == rel) {
+                faults.push(format!(
+                    "solutions/{}/{} is given code, not listed in `edit` of its Cargo.toml: solutions hold only what the learner edits",
                     e.rel.display(),
                     rel.display()
                 ));
