@@ -1,0 +1,789 @@
+//! Tidy: the facts about each exercise agree wherever they are written.
+//!
+//! An exercise's manifest (`[package.metadata.wait-or-work]` of its `Cargo.toml`,
+//! read by the tool's own `xtask/src/manifest.rs`, compiled in here) is the one place
+//! for its title, book page, hints, edited files and fixtures. These tests hold the
+//! rest of the course to it: the folder and package names, the README, the doc
+//! comment of `src/lib.rs`, the book, the solutions, the wrong-answer fixtures, and
+//! the given code that is copied from one exercise into another. Each failure names
+//! the file and the fix. (In the spirit of rust-analyzer's tidy tests.)
+
+// The tool's own modules, compiled a second time; tidy uses only part of them.
+#[allow(dead_code)]
+#[path = "../src/manifest.rs"]
+mod manifest;
+#[path = "../src/markdown.rs"]
+mod markdown;
+
+use manifest::Manifest;
+use markdown::heading_ids;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the course")
+        .to_path_buf()
+}
+
+/// One folder `exercises/NN_chapter/MM_slug/`.
+struct Exercise {
+    /// `01_wait_or_work/02_four_jobs`
+    rel: String,
+    /// `01/02`
+    id: String,
+    /// `four_jobs`
+    slug: String,
+    /// `ex01_02_four_jobs`, by the naming rule.
+    package: String,
+    manifest: Result<Manifest, String>,
+}
+
+impl Exercise {
+    fn dir(&self) -> PathBuf {
+        root().join("exercises").join(&self.rel)
+    }
+
+    fn solution_dir(&self) -> PathBuf {
+        root().join("solutions").join(&self.rel)
+    }
+
+    fn cargo_toml(&self) -> String {
+        format!("exercises/{}/Cargo.toml", self.rel)
+    }
+}
+
+/// `02_four_jobs` -> (`02`, `four_jobs`), as the tool's course.rs reads folder names.
+fn split_numbered(name: &str) -> Option<(&str, &str)> {
+    let (number, rest) = name.split_once('_')?;
+    (number.len() == 2 && number.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty())
+        .then_some((number, rest))
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every file below `dir`, as paths relative to it, sorted.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The exercises of the course, and the folders below `exercises/` that break the
+/// naming rule.
+fn course() -> (Vec<Exercise>, Vec<String>) {
+    let exercises_dir = root().join("exercises");
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for chapter in sorted_dirs(&exercises_dir) {
+        if chapter == "test-support" {
+            continue;
+        }
+        let Some((nn, _)) = split_numbered(&chapter) else {
+            problems.push(format!(
+                "exercises/{chapter}/: the tool skips it, a chapter folder is named NN_chapter\n  \
+                 fix: rename it, e.g. exercises/07_{chapter}/"
+            ));
+            continue;
+        };
+        for dir in sorted_dirs(&exercises_dir.join(&chapter)) {
+            let rel = format!("{chapter}/{dir}");
+            let Some((mm, slug)) = split_numbered(&dir) else {
+                problems.push(format!(
+                    "exercises/{rel}/: the tool skips it, an exercise folder is named MM_slug\n  \
+                     fix: rename it, e.g. exercises/{chapter}/01_{dir}/"
+                ));
+                continue;
+            };
+            let cargo_toml = exercises_dir.join(&rel).join("Cargo.toml");
+            if !cargo_toml.is_file() {
+                problems.push(format!(
+                    "exercises/{rel}/: no Cargo.toml, so the tool does not see this exercise\n  \
+                     fix: add one (see CONTRIBUTING.md, \"An exercise\"), or remove the folder"
+                ));
+                continue;
+            }
+            found.push(Exercise {
+                id: format!("{nn}/{mm}"),
+                slug: slug.to_string(),
+                package: format!("ex{nn}_{mm}_{slug}"),
+                manifest: Manifest::read(&cargo_toml).map_err(|e| format!("{e:#}")),
+                rel,
+            });
+        }
+    }
+    (found, problems)
+}
+
+/// The exercises whose manifest could be read (`every_exercise_has_a_manifest`
+/// reports the others).
+fn with_manifests() -> Vec<(Exercise, Manifest)> {
+    course()
+        .0
+        .into_iter()
+        .filter_map(|e| {
+            let m = e.manifest.as_ref().ok()?.clone();
+            Some((e, m))
+        })
+        .collect()
+}
+
+/// Fails with every problem, one paragraph each.
+fn report(what: &str, problems: Vec<String>) {
+    assert!(
+        problems.is_empty(),
+        "\n\ntidy: {what}: {} problem(s)\n\n{}\n\n",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn folders_and_package_names_follow_the_naming_rule() {
+    let (exercises, mut problems) = course();
+    for e in &exercises {
+        if let Ok(m) = &e.manifest
+            && m.package != e.package
+        {
+            problems.push(format!(
+                "{}: the package is `{}`, but the folder exercises/{} makes it `{}`\n  \
+                 fix: set `name = \"{}\"` under [package] (or rename the folder)",
+                e.cargo_toml(),
+                m.package,
+                e.rel,
+                e.package,
+                e.package
+            ));
+        }
+    }
+    if exercises.is_empty() {
+        problems.push("exercises/: no exercise found\n  fix: run tidy from the course".into());
+    }
+    report("folder and package names", problems);
+}
+
+#[test]
+fn every_exercise_has_a_manifest() {
+    let problems = course()
+        .0
+        .iter()
+        .filter_map(|e| {
+            let error = e.manifest.as_ref().err()?;
+            Some(format!(
+                "{error}\n  fix: give it a [package.metadata.wait-or-work] with title, book, \
+                 hints, edit and fixtures (see CONTRIBUTING.md, \"An exercise\")"
+            ))
+        })
+        .collect();
+    report("manifests", problems);
+}
+
+#[test]
+fn ids_slugs_and_titles_are_unique() {
+    let (exercises, _) = course();
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for e in &exercises {
+        let title = e.manifest.as_ref().map(|m| m.title.clone()).ok();
+        let keys = [
+            Some(("id", e.id.clone())),
+            Some(("slug", e.slug.clone())),
+            title.map(|t| ("title", t)),
+        ];
+        for (kind, value) in keys.into_iter().flatten() {
+            if let Some(other) = seen.insert(format!("{kind} {value}"), &e.rel) {
+                problems.push(format!(
+                    "exercises/{}: its {kind} `{value}` is also the {kind} of exercises/{other}, \
+                     so a selector (or a reader) cannot tell them apart\n  fix: renumber or rename one of them",
+                    e.rel
+                ));
+            }
+        }
+    }
+    // Two chapter folders with one number would share every id.
+    let mut chapters: BTreeMap<String, String> = BTreeMap::new();
+    for chapter in sorted_dirs(&root().join("exercises")) {
+        if let Some((nn, _)) = split_numbered(&chapter)
+            && let Some(other) = chapters.insert(nn.to_string(), chapter.clone())
+        {
+            problems.push(format!(
+                "exercises/{chapter}/: chapter number {nn} is also exercises/{other}/\n  \
+                 fix: renumber one of the chapters"
+            ));
+        }
+    }
+    report("unique ids, slugs and titles", problems);
+}
+
+/// Book pages that do not (yet) name their exercise's folder, with the reason. An
+/// entry that is no longer needed is a failure too, so the list only shrinks.
+const PAGES_WITHOUT_FOLDER: &[(&str, &str)] = &[(
+    "07/02",
+    "runtimes.md names no exercise; the folder is named in spawn-blocking.md and exercises.md",
+)];
+
+#[test]
+fn the_book_page_exists_and_names_the_exercise() {
+    let book = root().join("book/src");
+    let summary = read(&book.join("SUMMARY.md"));
+    let mut problems = Vec::new();
+    let exercises = with_manifests();
+    for (id, _) in PAGES_WITHOUT_FOLDER {
+        if !exercises.iter().any(|(e, _)| e.id == *id) {
+            problems.push(format!(
+                "xtask/tests/tidy.rs: PAGES_WITHOUT_FOLDER names {id}, which is no exercise of the \
+                 course\n  fix: remove the entry"
+            ));
+        }
+    }
+    for (e, m) in exercises {
+        let page = m.book_page();
+        let path = book.join(page);
+        if !path.is_file() {
+            problems.push(format!(
+                "{}: `book = \"{}\"`, but book/src/{page} does not exist\n  \
+                 fix: name a page below book/src/ (a path like \"ch01-wait-or-work/measure-it.md\")",
+                e.cargo_toml(),
+                m.book
+            ));
+            continue;
+        }
+        if !summary.contains(&format!("]({page})")) {
+            problems.push(format!(
+                "book/src/SUMMARY.md: does not list {page}, the book page of exercise {}\n  \
+                 fix: add the page to SUMMARY.md, or name a listed page in {}",
+                e.id,
+                e.cargo_toml()
+            ));
+        }
+        let text = read(&path);
+        if let Some((_, anchor)) = m.book.split_once('#')
+            && !heading_ids(&text).iter().any(|id| id == anchor)
+        {
+            problems.push(format!(
+                "{}: `book = \"{}\"`, but book/src/{page} has no heading with the id `{anchor}`\n  \
+                 fix: use the id of one of its headings: {}",
+                e.cargo_toml(),
+                m.book,
+                heading_ids(&text).join(", ")
+            ));
+        }
+        let folder = format!("exercises/{}", e.rel);
+        let excuse = PAGES_WITHOUT_FOLDER.iter().find(|(id, _)| *id == e.id);
+        match (text.contains(&folder), excuse) {
+            (false, None) => problems.push(format!(
+                "book/src/{page}: does not mention `{folder}`, the exercise that practises it\n  \
+                 fix: name the folder on the page (as the other exercise sections do), or point \
+                 `book` in {} at the page that does",
+                e.cargo_toml()
+            )),
+            (true, Some(_)) => problems.push(format!(
+                "xtask/tests/tidy.rs: PAGES_WITHOUT_FOLDER excuses {}, but book/src/{page} now \
+                 mentions `{folder}`\n  fix: remove the entry",
+                e.id
+            )),
+            (true, None) | (false, Some(_)) => {}
+        }
+    }
+    report("book pages", problems);
+}
+
+#[test]
+fn the_readme_agrees_with_the_manifest() {
+    let mut problems = Vec::new();
+    for (e, m) in with_manifests() {
+        let file = format!("exercises/{}/README.md", e.rel);
+        let text = read(&e.dir().join("README.md"));
+        let mut wrong = |what: String, fix: String| {
+            problems.push(format!("{file}: {what}\n  fix: {fix}"));
+        };
+        let heading = format!("# {} {}", e.id, m.title);
+        let first = text.lines().next().unwrap_or_default();
+        if first != heading {
+            wrong(
+                format!("the first line is `{first}`, the manifest's title makes it `{heading}`"),
+                format!(
+                    "make the line `{heading}`, or change `title` in {}",
+                    e.cargo_toml()
+                ),
+            );
+        }
+        let link = format!("../../../book/src/{}", m.book);
+        let book_line = text.lines().find(|l| l.starts_with("Book: ["));
+        let linked = book_line.and_then(|l| l.split_once("](")?.1.split_once(')').map(|x| x.0));
+        if linked != Some(link.as_str()) {
+            wrong(
+                match linked {
+                    Some(other) => format!("its `Book:` line links to `{other}`, not to `{link}`"),
+                    None => "it has no line `Book: [Section](...)`".to_string(),
+                },
+                format!(
+                    "link the page of `book` in {}: `Book: [Section]({link})`",
+                    e.cargo_toml()
+                ),
+            );
+        }
+        let hints: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("Hint:"))
+            .map(str::trim)
+            .collect();
+        let first_hint = m.hint().unwrap_or_default();
+        if hints != [first_hint] {
+            wrong(
+                if hints.is_empty() {
+                    "it has no `Hint:` line".to_string()
+                } else if hints.len() > 1 {
+                    format!("it has {} `Hint:` lines, not one", hints.len())
+                } else {
+                    format!(
+                        "its `Hint:` line is not the first of `hints` in {}:\n    README:   {}\n    manifest: {first_hint}",
+                        e.cargo_toml(),
+                        hints[0]
+                    )
+                },
+                format!(
+                    "one line `Hint: ` followed by the first of `hints` in {}, word for word",
+                    e.cargo_toml()
+                ),
+            );
+        }
+        let command = format!("cargo xtask check {}", e.id);
+        if !text.contains(&command) {
+            wrong(
+                format!("it does not show the command `{command}`"),
+                format!("add `    {command}` after the sentence that says what to edit"),
+            );
+        }
+        for edit in &m.edit {
+            let named = format!("`{}`", edit.display());
+            if !text.contains(&named) {
+                wrong(
+                    format!("it does not name {named}, a file the learner edits"),
+                    format!(
+                        "say \"Edit {named} ...\" (or fix `edit` in {})",
+                        e.cargo_toml()
+                    ),
+                );
+            }
+        }
+    }
+    report("READMEs", problems);
+}
+
+#[test]
+fn lib_rs_opens_with_the_title_and_the_book_page() {
+    let mut problems = Vec::new();
+    for (e, m) in with_manifests() {
+        let heading = format!("//! # {} {}", e.id, m.title);
+        let book = format!("//! Book: `book/src/{}`", m.book_page());
+        for side in ["exercises", "solutions"] {
+            let file = format!("{side}/{}/src/lib.rs", e.rel);
+            let Ok(text) = std::fs::read_to_string(root().join(&file)) else {
+                continue; // a missing lib.rs is reported with the edited files
+            };
+            let first = text.lines().next().unwrap_or_default();
+            if first != heading {
+                problems.push(format!(
+                    "{file}: the first line is `{first}`, the manifest's title makes it `{heading}`\n  \
+                     fix: make the line `{heading}` (in the exercise and its solution), or change \
+                     `title` in {}",
+                    e.cargo_toml()
+                ));
+            }
+            if !text.lines().any(|l| l.starts_with(&book)) {
+                problems.push(format!(
+                    "{file}: its doc comment has no line starting `{book}`\n  fix: add it (in the \
+                     exercise and its solution), or change `book` in {}",
+                    e.cargo_toml()
+                ));
+            }
+        }
+    }
+    report("the doc comment of src/lib.rs", problems);
+}
+
+#[test]
+fn hint_ladders_have_two_to_four_rungs() {
+    let mut problems = Vec::new();
+    for (e, m) in with_manifests() {
+        let n = m.hints.len();
+        if !(2..=4).contains(&n) {
+            problems.push(format!(
+                "{}: `hints` has {n} entries\n  fix: write 2 to 4: a nudge (the README's \
+                 `Hint:` line), then the API to reach for, then the shape of the answer",
+                e.cargo_toml()
+            ));
+        }
+        for (i, hint) in m.hints.iter().enumerate() {
+            if hint.trim().is_empty() || hint.trim() != hint {
+                problems.push(format!(
+                    "{}: hint {} is empty or starts or ends with white space\n  fix: trim it",
+                    e.cargo_toml(),
+                    i + 1
+                ));
+            }
+            if m.hints[..i].contains(hint) {
+                problems.push(format!(
+                    "{}: hint {} repeats an earlier one\n  fix: each rung says more than the one before",
+                    e.cargo_toml(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    report("hint ladders", problems);
+}
+
+#[test]
+fn edited_files_exist_and_solutions_hold_only_them() {
+    let mut problems = Vec::new();
+    let exercises = with_manifests();
+    for (e, m) in &exercises {
+        for edit in &m.edit {
+            if !edit.starts_with("src") || edit.is_absolute() {
+                problems.push(format!(
+                    "{}: `edit` names {}, which is not below src/\n  fix: list paths like \"src/lib.rs\"",
+                    e.cargo_toml(),
+                    edit.display()
+                ));
+            }
+            for (side, dir) in [("exercises", e.dir()), ("solutions", e.solution_dir())] {
+                if !dir.join(edit).is_file() {
+                    problems.push(format!(
+                        "{side}/{}/{}: missing, but `edit` in {} lists it\n  fix: add the file, or \
+                         remove it from `edit`",
+                        e.rel,
+                        edit.display(),
+                        e.cargo_toml()
+                    ));
+                }
+            }
+        }
+        for file in files_below(&e.solution_dir()) {
+            if !m.edit.contains(&file) {
+                problems.push(format!(
+                    "solutions/{}/{}: a solution holds only the files the learner edits, and `edit` \
+                     in {} does not list it\n  fix: delete it (given code lives in the exercise \
+                     only), or add it to `edit`",
+                    e.rel,
+                    file.display(),
+                    e.cargo_toml()
+                ));
+            }
+        }
+    }
+    // A solution whose exercise is gone.
+    let known: BTreeSet<&str> = exercises.iter().map(|(e, _)| e.rel.as_str()).collect();
+    let solutions = root().join("solutions");
+    for chapter in sorted_dirs(&solutions) {
+        for dir in sorted_dirs(&solutions.join(&chapter)) {
+            let rel = format!("{chapter}/{dir}");
+            if !known.contains(rel.as_str()) && !root().join("exercises").join(&rel).is_dir() {
+                problems.push(format!(
+                    "solutions/{rel}/: no exercise exercises/{rel}/ (the grader would call it \
+                     deleted)\n  fix: remove the solution, or restore or rename the exercise"
+                ));
+            }
+        }
+    }
+    report("edited files and solutions", problems);
+}
+
+/// Folders of `xtask/tests/fixtures/` that are the tool's own test data, not wrong
+/// answers of an exercise.
+const TOOL_FIXTURES: &[&str] = &["faulty-course"];
+
+#[test]
+fn fixtures_are_listed_and_listed_fixtures_exist() {
+    let mut problems = Vec::new();
+    let root = root();
+    let shown = |dir: &Path| {
+        let rel = dir.strip_prefix(&root).unwrap_or(dir);
+        format!("{}/", rel.display())
+    };
+    // Every listed fixture exists and replaces only edited files.
+    let exercises = with_manifests();
+    let mut listed: BTreeSet<PathBuf> = BTreeSet::new();
+    for (e, m) in &exercises {
+        for fixture in &m.fixtures {
+            let dir = fixture.dir(&root, Path::new(&e.rel));
+            listed.insert(dir.clone());
+            if !dir.is_dir() {
+                problems.push(format!(
+                    "{}: `fixtures` lists \"{}\", but {} does not exist\n  fix: write the \
+                     {fixture} there (laid out like the solution), or remove its name",
+                    e.cargo_toml(),
+                    fixture.0,
+                    shown(&dir)
+                ));
+            }
+            for file in files_below(&dir) {
+                if !m.edit.contains(&file) {
+                    problems.push(format!(
+                        "{}{}: a fixture replaces only the files the learner edits, and `edit` in \
+                         {} does not list it\n  fix: delete it",
+                        shown(&dir),
+                        file.display(),
+                        e.cargo_toml()
+                    ));
+                }
+            }
+        }
+    }
+    // Every fixture folder is listed: sequential/NN_chapter/MM_slug/ and
+    // wrong/NN_chapter/MM_slug/<name>/.
+    let fixtures = root.join("xtask/tests/fixtures");
+    let mut found = Vec::new();
+    for kind in sorted_dirs(&fixtures) {
+        let depth = match kind.as_str() {
+            "sequential" => 2,
+            "wrong" => 3,
+            other if TOOL_FIXTURES.contains(&other) => continue,
+            other => {
+                problems.push(format!(
+                    "xtask/tests/fixtures/{other}/: neither sequential/ nor wrong/, so no \
+                     manifest can list what it holds\n  fix: move wrong answers to \
+                     wrong/NN_chapter/MM_slug/<name>/; if it is test data of the tool, add it to \
+                     TOOL_FIXTURES in xtask/tests/tidy.rs"
+                ));
+                continue;
+            }
+        };
+        let mut level = vec![fixtures.join(&kind)];
+        for _ in 0..depth {
+            level = level
+                .iter()
+                .flat_map(|d| sorted_dirs(d).into_iter().map(|n| d.join(n)))
+                .collect();
+        }
+        found.extend(level);
+    }
+    for dir in found {
+        if listed.contains(&dir) {
+            continue;
+        }
+        let rel: Vec<String> = dir
+            .strip_prefix(&fixtures)
+            .unwrap_or(&dir)
+            .iter()
+            .skip(1)
+            .take(2)
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect();
+        let rel = rel.join("/");
+        let name = if dir.starts_with(fixtures.join("sequential")) {
+            "sequential".to_string()
+        } else {
+            dir.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        };
+        let all = course().0;
+        let fix = match all.iter().find(|e| e.rel == rel) {
+            Some(e) => format!(
+                "add \"{name}\" to `fixtures` in {} (`verify` grades only listed fixtures), or \
+                 delete the folder",
+                e.cargo_toml()
+            ),
+            None => format!(
+                "there is no exercise exercises/{rel}/: move the fixture to its exercise's path, or delete it"
+            ),
+        };
+        problems.push(format!(
+            "{}: no manifest lists it\n  fix: {fix}",
+            shown(&dir)
+        ));
+    }
+    report("wrong-answer fixtures", problems);
+}
+
+/// Which part of a file is the copy.
+enum Part {
+    /// The whole file, byte for byte.
+    Whole,
+    /// Everything after the leading `//!` lines, byte for byte.
+    AfterDocComment,
+    /// The body of the function whose line starts with this (its name may differ from
+    /// copy to copy), comment lines left out.
+    FnBody(&'static str),
+}
+
+/// Given code that stands in more than one place. Each exercise is a crate of its own
+/// (a course pack copies exercise folders one by one), so the copies stay; tidy keeps
+/// them the same.
+const COPIES: &[(&str, &[(&str, Part)])] = &[
+    (
+        "the kitchen of chapter 5",
+        &[
+            (
+                "exercises/05_one_cook_many_dishes/01_cook_a_meal/src/kitchen.rs",
+                Part::Whole,
+            ),
+            (
+                "exercises/05_one_cook_many_dishes/02_dinner_deadline/src/kitchen.rs",
+                Part::Whole,
+            ),
+        ],
+    ),
+    (
+        "the given blocking `fetch` of chapter 3",
+        &[
+            (
+                "exercises/03_threads_for_waiting/02_thread_per_request/src/fetch.rs",
+                Part::Whole,
+            ),
+            (
+                "exercises/03_threads_for_waiting/03_bounded_pool/src/fetch.rs",
+                Part::Whole,
+            ),
+        ],
+    ),
+    (
+        "`fetch`, the solution of 03/01, given to 03/02 and 03/03",
+        &[
+            (
+                "solutions/03_threads_for_waiting/01_fetch_one_by_one/src/lib.rs",
+                Part::AfterDocComment,
+            ),
+            (
+                "exercises/03_threads_for_waiting/02_thread_per_request/src/fetch.rs",
+                Part::AfterDocComment,
+            ),
+        ],
+    ),
+    (
+        "`cook_dish`, the solution of 05/01, given to 05/02",
+        &[
+            (
+                "solutions/05_one_cook_many_dishes/01_cook_a_meal/src/lib.rs",
+                Part::FnBody("pub async fn cook_dish("),
+            ),
+            (
+                "exercises/05_one_cook_many_dishes/02_dinner_deadline/src/lib.rs",
+                Part::FnBody("pub async fn cook_dish("),
+            ),
+        ],
+    ),
+    (
+        "the CPU kernel (an integer hash) that the exercises compute with",
+        &[
+            (
+                "exercises/07_do_not_block_the_cook/01_unblock_the_cook/src/legacy.rs",
+                Part::FnBody("pub fn checksum("),
+            ),
+            (
+                "exercises/07_do_not_block_the_cook/02_pick_the_runtime/src/work.rs",
+                Part::FnBody("pub fn checksum("),
+            ),
+            (
+                "exercises/09_why_speedup_stops/01_amdahl/src/workload.rs",
+                Part::FnBody("pub fn crunch("),
+            ),
+            (
+                "exercises/13_choosing/01_pick_the_model/src/run.rs",
+                Part::FnBody("fn spin("),
+            ),
+        ],
+    ),
+];
+
+/// The part of `text` that is the copy, or why it cannot be found.
+fn part_of(text: &str, part: &Part) -> Result<String, String> {
+    match part {
+        Part::Whole => Ok(text.to_string()),
+        Part::AfterDocComment => Ok(text
+            .split_inclusive('\n')
+            .skip_while(|l| l.starts_with("//!"))
+            .collect()),
+        Part::FnBody(start) => {
+            let mut lines = text
+                .lines()
+                .skip_while(|l| !l.trim_start().starts_with(start));
+            let signature = lines
+                .next()
+                .ok_or_else(|| format!("no line starts with `{start}`"))?;
+            let indent = &signature[..signature.len() - signature.trim_start().len()];
+            let end = format!("{indent}}}");
+            let mut body = String::new();
+            for line in lines {
+                if line == end {
+                    return Ok(body);
+                }
+                if !line.trim_start().starts_with("//") {
+                    body.push_str(line.trim());
+                    body.push('\n');
+                }
+            }
+            Err(format!("the function `{start}` has no closing `}}`"))
+        }
+    }
+}
+
+#[test]
+fn given_code_copied_between_exercises_is_identical() {
+    let mut problems = Vec::new();
+    for (what, places) in COPIES {
+        let list = places
+            .iter()
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let parts: Vec<Result<String, String>> = places
+            .iter()
+            .map(
+                |(path, part)| match std::fs::read_to_string(root().join(path)) {
+                    Ok(text) => part_of(&text, part),
+                    Err(e) => Err(e.to_string()),
+                },
+            )
+            .collect();
+        for ((path, _), part) in places.iter().zip(&parts) {
+            if let Err(e) = part {
+                problems.push(format!(
+                    "{path}: cannot find {what} ({e})\n  fix: if it moved, update COPIES in \
+                     xtask/tests/tidy.rs"
+                ));
+            }
+        }
+        let (first, _) = &places[0];
+        if let Ok(reference) = &parts[0] {
+            for ((path, _), part) in places.iter().zip(&parts).skip(1) {
+                if part.as_ref().is_ok_and(|p| p != reference) {
+                    problems.push(format!(
+                        "{path}: {what} differs from {first}\n  fix: make the same change in every \
+                         copy ({list})"
+                    ));
+                }
+            }
+        }
+    }
+    report("copies of given code", problems);
+}
