@@ -536,14 +536,29 @@ fn describe_crash(status: ExitStatus, stderr: &str) -> String {
     if stderr.contains("has overflowed its stack") {
         return "the test process overflowed its stack (endless recursion?)".to_string();
     }
+    // The process's last words, when it had any (rayon's "detected unexpected panic;
+    // aborting", a failed assertion in a thread that nobody joined).
+    let last_words = stderr
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("[wait-or-work]") && !l.starts_with("note:"))
+        .map(|l| format!(", after printing \"{l}\""))
+        .unwrap_or_default();
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
         if let Some(signal) = status.signal() {
-            return format!("the test process was killed by signal {signal}");
+            let name = match signal {
+                libc::SIGABRT => " (SIGABRT: the process aborted itself)",
+                libc::SIGSEGV => " (SIGSEGV: an invalid memory access)",
+                libc::SIGKILL => " (SIGKILL)",
+                _ => "",
+            };
+            return format!("the test process was killed by signal {signal}{name}{last_words}");
         }
     }
-    format!("the test process exited with {status} before finishing")
+    format!("the test process exited with {status} before finishing{last_words}")
 }
 
 /// Reads libtest's human output (`test name ... ok`, the `---- name stdout ----`
