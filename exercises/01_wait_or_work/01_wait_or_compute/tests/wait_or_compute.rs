@@ -41,7 +41,11 @@ fn a_spinning_job_computes() {
     // measures the same job itself (the reference), then with `profile`, and keeps
     // the try where `profile` saw the largest CPU share.
     let mut best: Option<(Profile, f64)> = None;
+    let mut busy = 0;
     for _ in 0..5 {
+        // A try counts only if other programs left the cores alone while it ran: a
+        // load that comes and goes could slow `profile`'s run and not the reference.
+        let window = test_support::load::Window::start();
         let (wall_start, cpu_start) = (std::time::Instant::now(), thread_cpu_time());
         spin(steps);
         let (reference_wall, reference_cpu) = (wall_start.elapsed(), thread_cpu_time() - cpu_start);
@@ -56,6 +60,13 @@ fn a_spinning_job_computes() {
             "the job used about {reference_cpu:?} of CPU time, but `profile` measured only {:?}",
             p.cpu
         );
+        if window
+            .foreign_cores()
+            .is_some_and(|f| f > test_support::load::MAX_FOREIGN_LOAD)
+        {
+            busy += 1;
+            continue;
+        }
         if best.is_none_or(|(b, _)| share(p.wall, p.cpu) > share(b.wall, b.cpu)) {
             best = Some((p, reference));
         }
@@ -63,7 +74,18 @@ fn a_spinning_job_computes() {
             break;
         }
     }
-    let (best, reference) = best.unwrap();
+    let Some((best, reference)) = best else {
+        test_support::report::record(
+            "CPU share of a spinning job",
+            test_support::Outcome::NotChecked,
+            &format!(
+                "in all {busy} tries other programs kept more than {:.2} of a core busy \
+                 (run it again when they are idle)",
+                test_support::load::MAX_FOREIGN_LOAD
+            ),
+        );
+        return;
+    };
     let measured = share(best.wall, best.cpu);
     // The spec: a job computes when its CPU time is at least half of its wall time.
     if measured < 0.5 && reference < 0.75 {
