@@ -5,11 +5,18 @@
 //! blocking `std::thread::sleep` when the program's waits go through a blocking API
 //! or the model has no async runtime) and then *computes* (`Program::compute` of
 //! arithmetic on one core, see [`compute`]).
+//!
+//! An item that panics makes [`run`] panic with the item's own panic, whatever the
+//! model, as a plain call, `par_iter` or a joined thread would. Under
+//! [`Model::AsyncWithRayon`] the panic is caught inside the closure given to
+//! `rayon::spawn` and sent back through the channel (`on_rayon`): let loose, it would
+//! have no caller to go back to, and rayon would abort the whole process.
 
 use crate::{Model, Program};
 use std::collections::HashSet;
 use std::fmt;
 use std::hint::black_box;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Mutex, OnceLock};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -156,7 +163,8 @@ pub fn run(model: Model, program: &Program) -> Result<Run, RunError> {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().expect("an item panicked"))
+                // An item's panic goes on in the caller, with its own message.
+                .map(|h| h.join().unwrap_or_else(|panic| resume_unwind(panic)))
                 .collect()
         }),
         Model::Rayon => {
@@ -188,12 +196,11 @@ pub fn run(model: Model, program: &Program) -> Result<Run, RunError> {
                             tokio::time::sleep(program.wait).await;
                         }
                         let value = if model == Model::AsyncWithRayon {
-                            let (send, receive) = tokio::sync::oneshot::channel();
                             let (probe, program) = (probe.clone(), program.clone());
-                            rayon::spawn(move || {
-                                let _ = send.send(probe.work(&program));
-                            });
-                            receive.await.expect("computing panicked")
+                            // A panic of the work goes on in this task.
+                            on_rayon(move || probe.work(&program))
+                                .await
+                                .unwrap_or_else(|panic| resume_unwind(panic))
                         } else {
                             probe.work(&program)
                         };
@@ -202,7 +209,11 @@ pub fn run(model: Model, program: &Program) -> Result<Run, RunError> {
                 }
                 let mut results = vec![0; program.items];
                 while let Some(done) = tasks.join_next().await {
-                    let (index, value) = done.expect("an item panicked");
+                    // A task's panic goes on in the caller, with its own message.
+                    let (index, value) = done.unwrap_or_else(|e| match e.try_into_panic() {
+                        Ok(panic) => resume_unwind(panic),
+                        Err(e) => panic!("an item's task did not finish: {e}"),
+                    });
                     results[index] = value;
                 }
                 results
@@ -230,4 +241,22 @@ pub fn run(model: Model, program: &Program) -> Result<Run, RunError> {
             .len(),
         computed_on_runtime: false,
     })
+}
+
+/// Runs `work` on rayon's pool and awaits its result without blocking the async
+/// runtime: `Ok` with the value, or `Err` with the payload of the panic it raised.
+///
+/// The panic is caught inside the closure given to `rayon::spawn` and sent back
+/// through the channel. Let loose, it would have no caller to go back to: rayon hands
+/// it to the pool's `panic_handler`, and the global pool has none, so it would abort
+/// the whole process.
+async fn on_rayon<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::Result<T> {
+    let (send, receive) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let result = catch_unwind(AssertUnwindSafe(work));
+        let _ = send.send(result); // the receiver may have given up
+    });
+    receive.await.expect("the closure always sends")
 }
