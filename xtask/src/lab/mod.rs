@@ -18,7 +18,7 @@ use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct LabArgs {
-    /// A short run (a few seconds): smaller workloads, fewer waits, one repetition.
+    /// A short run (a few seconds): smaller workloads, one repetition.
     #[arg(long)]
     pub quick: bool,
     /// Print the report as JSON instead of a table.
@@ -30,6 +30,9 @@ pub struct LabArgs {
     /// Where to write report.json, figures.md and the charts [default: target/lab].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The Python interpreter to measure, e.g. a free-threaded `python3.14t`.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
 }
 
 /// A repeated measurement in milliseconds: the median and the spread.
@@ -89,13 +92,14 @@ pub fn run(args: LabArgs) -> Result<i32> {
     let runs = args.runs.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
     let out = args.out.clone().unwrap_or_else(|| course.lab_dir());
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut progress = workloads::Progress::new(if args.quick { 9 } else { 11 });
+    // Calibration, sequential, std threads, a step per rayon pool, waits, memory, Python.
+    let mut progress = workloads::Progress::new(6 + workloads::pool_sizes(args.quick));
 
     let cpu = workloads::cpu(args.quick, runs, &mut progress);
-    let waits = workloads::waits(args.quick, runs, &mut progress);
+    let waits = workloads::waits(runs, &mut progress);
     let memory = workloads::memory(args.quick, &mut progress);
     progress.step("Python threads and processes");
-    let python = python::measure(args.quick);
+    let python = python::measure(args.quick, runs, &args.python);
     progress.done();
 
     let report = LabReport {
@@ -180,25 +184,50 @@ pub fn figures_markdown(r: &LabReport) -> String {
             p.amdahl
         );
     }
+    let w = &r.waits;
     s += &format!(
-        "\n**Waiting**: each job waits {} ms.\n\n| jobs | one after another | one thread each | one tokio task each |\n|---|---|---|---|\n",
-        r.waits.wait_ms
+        "\n**Waiting**: each job waits {} ms; the tasks run on {} runtime (one thread for \
+         all of them).\n\n\
+         | jobs | one after another | one thread each | one tokio task each | tasks over one wait |\n\
+         |---|---|---|---|---|\n",
+        w.wait_ms,
+        if w.runtime.contains("current-thread") {
+            "tokio's current-thread"
+        } else {
+            "a tokio"
+        }
     );
-    for row in &r.waits.rows {
+    for row in &w.rows {
         let opt = |o: &Option<Stat>, why: &str| {
             o.as_ref()
                 .map(Stat::show)
                 .unwrap_or_else(|| why.to_string())
         };
         s += &format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {:.2}x |\n",
             row.jobs,
             opt(&row.sequential, "(skipped: too long)"),
             row.threads
                 .as_ref()
                 .map(Stat::show)
                 .unwrap_or_else(|| row.threads_error.clone().unwrap_or_default()),
-            row.tasks.show()
+            row.tasks.show(),
+            row.tasks_per_wait
+        );
+    }
+    let not_all: Vec<String> = w
+        .rows
+        .iter()
+        .filter(|row| row.tasks_most_waiting < row.jobs)
+        .map(|row| format!("{} of {}", row.tasks_most_waiting, row.jobs))
+        .collect();
+    if not_all.is_empty() {
+        s += "\nIn every run, all the tasks were waiting at the same time.\n";
+    } else {
+        s += &format!(
+            "\nNot all the tasks were waiting at the same time: at most {} \
+             (starting them took longer than a wait).\n",
+            not_all.join(", ")
         );
     }
     let mem = &r.memory;
@@ -210,32 +239,68 @@ pub fn figures_markdown(r: &LabReport) -> String {
         }
         _ => s += &format!("| (not measured here: {}) | | |\n", mem.note),
     }
-    s += "\n**Python** (the notes' world), the same kind of CPU work:\n\n";
-    match &r.python {
-        python::PythonReport::NotChecked { reason } => s += &format!("Not checked: {reason}.\n"),
-        python::PythonReport::Measured {
-            jobs,
-            sequential,
-            threads,
-            processes,
-            ..
-        } => {
-            s += "| variant | time | speedup |\n|---|---|---|\n";
-            s += &format!(
-                "| {jobs} jobs one after another | {} | 1.00x |\n",
-                sequential.show()
-            );
-            s += &format!(
-                "| {jobs} Python threads | {} | {:.2}x |\n",
-                threads.show(),
-                sequential.median_ms / threads.median_ms
-            );
-            s += &format!(
-                "| {jobs} Python processes | {} | {:.2}x |\n",
-                processes.show(),
-                sequential.median_ms / processes.median_ms
-            );
+    s += &python_markdown(&r.python);
+    s
+}
+
+/// The Python part of the figures: which interpreter and build, the table, and a
+/// note when a speedup exceeds what the cores allow.
+fn python_markdown(p: &python::PythonReport) -> String {
+    let mut s = String::from("\n**Python** (the notes' world), the same kind of CPU work");
+    let f = match p {
+        python::PythonReport::NotChecked { reason } => {
+            return s + &format!(": not checked, {reason}.\n");
         }
+        python::PythonReport::Measured(f) => f,
+    };
+    let build = match (f.free_threaded_build, f.gil_enabled) {
+        (false, _) => "the default build, **with the GIL**",
+        (true, false) => {
+            "a **free-threaded build, with the GIL disabled** while it ran: its threads \
+             can compute in parallel"
+        }
+        (true, true) => {
+            "a free-threaded build, but **the GIL was enabled** while it ran \
+             (`PYTHON_GIL=1`, or an extension module that needs it)"
+        }
+    };
+    s += &format!(
+        ", measured with `{}`: {} {}, {build}.\n\n\
+         {} jobs of about {:.0} ms each. Every variant is one `map` call on a pool whose \
+         workers were started and warmed up beforehand; the baseline runs the jobs one \
+         after another in one worker process, so it pays what the processes pay except \
+         the parallelism. {} runs, the variants taking turns; the speedup is the median \
+         of the per-run ratios; processes started by `{}`.\n\n",
+        f.interpreter, f.implementation, f.version, f.jobs, f.job_ms, f.runs, f.start_method
+    );
+    let jobs = f.jobs;
+    s += "| variant | time | speedup |\n|---|---|---|\n";
+    s += &format!(
+        "| {jobs} jobs one after another (one worker process) | {} | 1.00x |\n",
+        f.sequential.show()
+    );
+    s += &format!(
+        "| {jobs} Python threads | {} | {:.2}x |\n",
+        f.threads.show(),
+        f.threads_speedup
+    );
+    s += &format!(
+        "| {jobs} Python processes | {} | {:.2}x |\n",
+        f.processes.show(),
+        f.processes_speedup
+    );
+    let limit = jobs.min(f.cores);
+    let best = f.threads_speedup.max(f.processes_speedup);
+    if best > limit as f64 {
+        s += &format!(
+            "\n**Above the limit.** {best:.2}x is more than {jobs} jobs on {} cores can \
+             gain ({limit}x). Both sides ran the same jobs the same way, so the set-up is \
+             not the cause; what remains is the machine: load from other programs that \
+             changed between runs (see the spread of the times), or the hardware (each busy \
+             core brings its own caches, and a core's clock speed changes with how many \
+             cores are busy). Run the lab again on a quiet machine.\n",
+            f.cores
+        );
     }
     s
 }
