@@ -79,8 +79,8 @@ fn a_spinning_job_computes() {
             "CPU share of a spinning job",
             test_support::Outcome::NotChecked,
             &format!(
-                "in all {busy} tries other programs kept more than {:.2} of a core busy \
-                 (run it again when they are idle)",
+                "the machine is too busy: in all {busy} tries other programs kept more \
+                 than {:.2} of a core busy (run it again when they are idle)",
                 test_support::load::MAX_FOREIGN_LOAD
             ),
         );
