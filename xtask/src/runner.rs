@@ -183,7 +183,7 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
                 let _ = std::fs::remove_file(&report_file);
                 let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
-                let limit = options.timeout.unwrap_or_else(|| exercise_timeout(dir));
+                let limit = options.timeout.unwrap_or_else(|| exercise_timeout(exercise));
                 let run = run_tests(
                     executables,
                     dir,
@@ -227,19 +227,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// [package.metadata.wait-or-work]
 /// timeout-seconds = 15   # the shipped version deadlocks: do not wait 60 s for it
 /// ```
-pub fn exercise_timeout(package_dir: &Path) -> Duration {
-    std::fs::read_to_string(package_dir.join("Cargo.toml"))
-        .ok()
-        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
-        .and_then(|doc| {
-            doc.get("package")?
-                .get("metadata")?
-                .get("wait-or-work")?
-                .get("timeout-seconds")?
-                .as_integer()
-        })
-        .filter(|&s| s > 0)
-        .map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s as u64))
+pub fn exercise_timeout(exercise: &Exercise) -> Duration {
+    exercise
+        .manifest
+        .as_ref()
+        .and_then(|m| m.timeout_seconds)
+        .map_or(DEFAULT_TIMEOUT, Duration::from_secs)
 }
 
 #[derive(Debug)]
