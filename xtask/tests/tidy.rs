@@ -243,10 +243,7 @@ fn ids_slugs_and_titles_are_unique() {
 
 /// Book pages that do not (yet) name their exercise's folder, with the reason. An
 /// entry that is no longer needed is a failure too, so the list only shrinks.
-const PAGES_WITHOUT_FOLDER: &[(&str, &str)] = &[(
-    "07/02",
-    "runtimes.md names no exercise; the folder is named in spawn-blocking.md and exercises.md",
-)];
+const PAGES_WITHOUT_FOLDER: &[(&str, &str)] = &[];
 
 #[test]
 fn the_book_page_exists_and_names_the_exercise() {
