@@ -289,6 +289,17 @@ fn python_markdown(p: &python::PythonReport) -> String {
         f.processes.show(),
         f.processes_speedup
     );
+    if f.gil_enabled && f.threads_speedup > 1.05 {
+        s += &format!(
+            "\n**Threads above 1x with the GIL.** With the GIL on, one thread computes at a \
+             time, so {:.2}x is not parallel computing. Taking turns, the threads move \
+             between cores, and on some machines that runs a little faster than one thread \
+             staying on one core (on the 2-vCPU machine this course is developed on, by up \
+             to about 10%, and not at all when the process is pinned to one core with \
+             `taskset -c 0`).\n",
+            f.threads_speedup
+        );
+    }
     let limit = jobs.min(f.cores);
     let best = f.threads_speedup.max(f.processes_speedup);
     if best > limit as f64 {
