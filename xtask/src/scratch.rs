@@ -148,6 +148,17 @@ fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)])
             }
         }
     }
+    // The course's per-package overrides of the dev profile (tokio, rayon, ... for the
+    // lab) name packages that a scratch workspace of a few exercises may not build,
+    // and cargo warns about each such name. Scratch workspaces only run `cargo test`,
+    // whose profile is optimised throughout, so they need none of them.
+    if let Some(dev) = doc
+        .get_mut("profile")
+        .and_then(|p| p.get_mut("dev"))
+        .and_then(|d| d.as_table_like_mut())
+    {
+        dev.remove("package");
+    }
     std::fs::write(root.join("Cargo.toml"), doc.to_string())?;
     Ok(())
 }
