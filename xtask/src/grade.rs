@@ -327,7 +327,7 @@ fn json_report<'a>(
                     .iter()
                     .map(|r| JsonCheck {
                         check: r.check.clone(),
-                        outcome: r.outcome.clone(),
+                        outcome: r.outcome.as_str().to_string(),
                         detail: r.detail.clone(),
                         measured: r.measured,
                         needed: r.needed,

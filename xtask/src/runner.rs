@@ -9,7 +9,6 @@
 
 use crate::course::{Course, Exercise};
 use anyhow::{Context, Result};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -96,21 +95,10 @@ impl Status {
     }
 }
 
-/// One check reported by `test-support` through the `WOW_REPORT` file.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Report {
-    pub check: String,
-    pub outcome: String,
-    pub detail: String,
-    /// The figure measured and the threshold it was held to, when the check has them.
-    #[serde(default)]
-    pub measured: Option<f64>,
-    #[serde(default)]
-    pub needed: Option<f64>,
-    /// The machine's spare capacity in the try that gave the figure (speedup checks).
-    #[serde(default)]
-    pub capacity: Option<f64>,
-}
+/// One check reported by `test-support` through the `WOW_REPORT` file: the very type
+/// that the tests write, read back with serde.
+pub type Report = test_support::report::Record;
+pub use test_support::Outcome;
 
 /// The result of grading one exercise.
 #[derive(Clone, Debug)]
@@ -183,7 +171,9 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
                 let _ = std::fs::remove_file(&report_file);
                 let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
-                let limit = options.timeout.unwrap_or_else(|| exercise_timeout(exercise));
+                let limit = options
+                    .timeout
+                    .unwrap_or_else(|| exercise_timeout(exercise));
                 let run = run_tests(
                     executables,
                     dir,
@@ -658,11 +648,24 @@ fn failure_message(test: &str, lines: &[&str]) -> String {
     }
 }
 
+/// The reports of one test run. A line that does not parse is a failed check of its
+/// own, never dropped: a report the grader cannot read must not let a run pass.
 fn read_reports(path: &Path) -> Vec<Report> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| Report {
+                test: String::new(),
+                check: "the tests' report".to_string(),
+                outcome: Outcome::Failed,
+                detail: format!("a report line the grader cannot read ({e}): {l}"),
+                measured: None,
+                needed: None,
+                capacity: None,
+            })
+        })
         .collect()
 }
 
@@ -724,14 +727,23 @@ pub fn judge(run: &TestRun, reports: &[Report], limit: Duration) -> Status {
             message: "no tests ran: were the tests deleted?".to_string(),
         };
     }
+    // Every failed check panics its test, so a failed report beside passing tests
+    // means a report the grader could not read (or a test that caught the panic):
+    // never a pass.
+    if let Some(r) = reports.iter().find(|r| r.outcome == Outcome::Failed) {
+        return Status::Failed {
+            test: r.test.clone(),
+            message: format!("{}: {}", r.check, r.detail),
+        };
+    }
     let figures: Vec<String> = reports
         .iter()
-        .filter(|r| r.outcome == "passed")
+        .filter(|r| r.outcome == Outcome::Passed)
         .map(|r| format!("{}: {}", r.check, r.detail))
         .collect();
     let reasons: Vec<String> = reports
         .iter()
-        .filter(|r| r.outcome == "not_checked")
+        .filter(|r| r.outcome == Outcome::NotChecked)
         .map(|r| format!("{}: {}", r.check, r.detail))
         .collect();
     if reasons.is_empty() {
@@ -834,12 +846,68 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
     }
 
     #[test]
+    fn a_report_written_by_the_tests_reads_back_as_the_same_record() {
+        // The contract between test-support (which writes) and the grader (which
+        // reads): one type, written by hand without serde, read with serde.
+        for record in [
+            Report {
+                test: "a \"quoted\" test\\name".into(),
+                check: "speedup\nwith a newline and \u{1} a control".into(),
+                outcome: Outcome::Passed,
+                detail: "speedup 1.81x, needed 1.49x on 2 cores (spare capacity 1.98x)".into(),
+                measured: Some(1.8123456789),
+                needed: Some(1.49),
+                capacity: Some(1.98),
+            },
+            Report {
+                test: "t".into(),
+                check: "jobs in flight at once".into(),
+                outcome: Outcome::Failed,
+                detail: "1, needed at least 4".into(),
+                measured: Some(1.0),
+                needed: Some(4.0),
+                capacity: None,
+            },
+            Report {
+                test: "t".into(),
+                check: "c".into(),
+                outcome: Outcome::NotChecked,
+                detail: "needs 2 cores, this machine has 1".into(),
+                measured: None,
+                needed: None,
+                capacity: None,
+            },
+        ] {
+            let line = record.to_json_line();
+            assert!(
+                line.ends_with('\n') && !line.trim_end().contains('\n'),
+                "{line}"
+            );
+            let back: Report = serde_json::from_str(&line).expect(&line);
+            assert_eq!(back, record);
+        }
+    }
+
+    #[test]
+    fn an_unreadable_report_line_is_a_failed_check() {
+        let dir = std::env::temp_dir().join(format!("wow-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.jsonl");
+        std::fs::write(&path, "{\"check\":\"x\",\"outcome\":\"passed\"\n").unwrap();
+        let reports = read_reports(&path);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].outcome, Outcome::Failed);
+    }
+
+    #[test]
     fn not_checked_is_not_a_pass() {
         let mut run = TestRun::default();
         parse_libtest("test speedup ... ok\n", &mut run);
         let reports = vec![Report {
             check: "four jobs".into(),
-            outcome: "not_checked".into(),
+            test: "speedup".into(),
+            outcome: Outcome::NotChecked,
             detail: "needs 2 cores, this machine has 1".into(),
             measured: None,
             needed: None,

@@ -173,7 +173,9 @@ pub fn run(args: SoakArgs) -> Result<i32> {
                 .count();
             let reports = graded.iter().flat_map(|g| &g.reports);
             tally.checks += reports.clone().count();
-            tally.checks_not_checked += reports.filter(|r| r.outcome == "not_checked").count();
+            tally.checks_not_checked += reports
+                .filter(|r| r.outcome == crate::runner::Outcome::NotChecked)
+                .count();
             tally.exercises_not_checked += skipped;
             tally.runs += 1;
             println!(

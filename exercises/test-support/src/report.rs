@@ -14,6 +14,11 @@ use std::io::Write as _;
 
 /// What became of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Outcome {
     Passed,
     Failed,
@@ -29,6 +34,63 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::NotChecked => "not_checked",
         }
+    }
+}
+
+/// One check's outcome: the contract between the tests that write it (one JSON line
+/// per record, [`Record::to_json_line`]) and the grader that reads it back (with the
+/// `serde` feature, which only the grader enables: the exercises stay free of serde).
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Record {
+    /// The test function that reported it.
+    pub test: String,
+    /// What was checked, in plain words.
+    pub check: String,
+    pub outcome: Outcome,
+    /// One line for a human.
+    pub detail: String,
+    /// The figure measured (a ratio, a count), when the check has one.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub measured: Option<f64>,
+    /// The threshold it was held to.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub needed: Option<f64>,
+    /// The machine's spare capacity in the try that gave the figure (speedup checks).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub capacity: Option<f64>,
+}
+
+impl Record {
+    /// The record as one line of JSON, newline included. A figure that is not finite
+    /// is left out (JSON has no NaN).
+    pub fn to_json_line(&self) -> String {
+        let mut line = String::from("{");
+        for (i, (key, value)) in [
+            ("test", self.test.as_str()),
+            ("check", &self.check),
+            ("outcome", self.outcome.as_str()),
+            ("detail", &self.detail),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                line.push(',');
+            }
+            let _ = write!(line, "\"{key}\":\"{}\"", escape(value));
+        }
+        for (key, value) in [
+            ("measured", self.measured),
+            ("needed", self.needed),
+            ("capacity", self.capacity),
+        ] {
+            if let Some(value) = value.filter(|v| v.is_finite()) {
+                let _ = write!(line, ",\"{key}\":{value}");
+            }
+        }
+        line.push_str("}\n");
+        line
     }
 }
 
@@ -79,31 +141,15 @@ fn write_record(
     );
 
     if let Some(path) = std::env::var_os("WOW_REPORT") {
-        let mut line = String::from("{");
-        for (i, (key, value)) in [
-            ("test", test.as_str()),
-            ("check", check),
-            ("outcome", outcome.as_str()),
-            ("detail", detail),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if i > 0 {
-                line.push(',');
-            }
-            let _ = write!(line, "\"{key}\":\"{}\"", escape(value));
-        }
-        if let Some((measured, needed)) = figure
-            && measured.is_finite()
-            && needed.is_finite()
-        {
-            let _ = write!(line, ",\"measured\":{measured:.4},\"needed\":{needed:.4}");
-        }
-        if let Some(capacity) = capacity.filter(|c| c.is_finite()) {
-            let _ = write!(line, ",\"capacity\":{capacity:.4}");
-        }
-        line.push_str("}\n");
+        let record = Record {
+            test,
+            check: check.to_string(),
+            outcome,
+            detail: detail.to_string(),
+            measured: figure.map(|f| f.0),
+            needed: figure.map(|f| f.1),
+            capacity,
+        };
         // One `write` call per line with O_APPEND keeps lines whole even when tests
         // run on several threads.
         if let Ok(mut file) = std::fs::OpenOptions::new()
@@ -111,7 +157,7 @@ fn write_record(
             .append(true)
             .open(path)
         {
-            let _ = file.write_all(line.as_bytes());
+            let _ = file.write_all(record.to_json_line().as_bytes());
         }
     }
 }
