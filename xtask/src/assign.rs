@@ -88,6 +88,7 @@ fn write_pack(course: &Course, chapters: &BTreeSet<String>, out: &Path) -> Resul
         "Cargo.lock",
         ".gitignore",
         ".cargo/config.toml",
+        crate::shipped::SHIPPED,
     ] {
         let from = root.join(file);
         if from.is_file() {

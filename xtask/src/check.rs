@@ -3,7 +3,7 @@
 
 use crate::course::{Course, Exercise};
 use crate::runner::{self, Batch, Graded, RunOptions, Status};
-use crate::scratch;
+use crate::{scratch, shipped};
 use anyhow::Result;
 use std::io::Write;
 use std::time::Duration;
@@ -49,7 +49,7 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     let mut graded = if args.solutions {
         grade_solutions(&course, &selected, &args.run_options())?
     } else {
-        grade_exercises(&course, &selected, &args.run_options())?
+        grade_learner(&course, &selected, &args.run_options())?
     };
     graded.extend(deleted_exercises(&deleted));
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
@@ -63,6 +63,72 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     } else {
         1
     })
+}
+
+/// The learner's exercises as `check` grades them: one whose tests, snapshots or given
+/// files differ from what shipped is "modified" and not run; the others are graded
+/// in place, and one that fails while the learner has not touched its files yet (it
+/// ships with a bug to fix) is "not started".
+pub fn grade_learner(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
+    let fingerprints = shipped::load(course)?;
+    let mut graded = Vec::new();
+    let mut to_run = Vec::new();
+    let mut untouched = Vec::new();
+    for exercise in selected {
+        match shipped::compare(course, exercise, &fingerprints)? {
+            Some(c) if !c.modified.is_empty() => graded.push(modified(exercise, c)),
+            Some(c) => {
+                if c.untouched {
+                    untouched.push(exercise.id());
+                }
+                to_run.push(exercise.clone());
+            }
+            None => to_run.push(exercise.clone()),
+        }
+    }
+    for mut g in grade_exercises(course, &to_run, options)? {
+        if let Status::Failed { test, message } = &g.status
+            && untouched.contains(&g.exercise.id())
+        {
+            g.status = Status::ToFix {
+                failure: if test.is_empty() {
+                    message.clone()
+                } else {
+                    format!("{test}: {message}")
+                },
+            };
+        }
+        graded.push(g);
+    }
+    Ok(graded)
+}
+
+fn modified(exercise: &Exercise, c: shipped::Comparison) -> Graded {
+    let mut advice = format!(
+        "restore them with `cargo xtask reset {} --tests` (your own files stay as they are)",
+        exercise.id()
+    );
+    if c.snapshot_modified {
+        advice.push_str(
+            "; a snapshot holds the expected answer: updating it (as insta suggests on a \
+             mismatch) makes the test agree with your code instead of your code with the test",
+        );
+    }
+    Graded {
+        exercise: exercise.clone(),
+        status: Status::Modified {
+            files: c.modified,
+            advice,
+        },
+        reports: Vec::new(),
+        tests_passed: 0,
+        tests_total: 0,
+        duration: Duration::ZERO,
+    }
 }
 
 /// The learner's exercises, in place (the tests run from `exercises/`; only the
@@ -195,12 +261,20 @@ pub fn print_report(graded: &[Graded], learner: bool, out: &mut impl Write) -> R
             .as_ref()
             .and_then(|m| m.edit.first())
             .map_or_else(|| "src/lib.rs".into(), |f| f.to_string_lossy());
-        writeln!(
-            out,
-            "next: exercises/{}/{file}, then `cargo xtask check {}`",
-            next.exercise.rel.to_string_lossy(),
-            next.exercise.id()
-        )?;
+        if matches!(next.status, Status::Modified { .. }) {
+            writeln!(
+                out,
+                "next: `cargo xtask reset {id} --tests`, then `cargo xtask check {id}`",
+                id = next.exercise.id()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "next: exercises/{}/{file}, then `cargo xtask check {}`",
+                next.exercise.rel.to_string_lossy(),
+                next.exercise.id()
+            )?;
+        }
     }
     Ok(())
 }
@@ -282,6 +356,25 @@ pub fn print_status(g: &Graded, out: &mut impl Write) -> Result<()> {
             hint_line(out)?;
         }
         Status::Missing { what } => writeln!(out, "{head} {what}")?,
+        Status::ToFix { failure } => {
+            writeln!(
+                out,
+                "{head} the code ships with a bug for you to fix; its tests say:"
+            )?;
+            writeln!(out, "{indent}{}", failure.lines().next().unwrap_or(""))?;
+            hint_line(out)?;
+        }
+        Status::Modified { files, advice } => {
+            writeln!(
+                out,
+                "{head} not graded: these files differ from the course's, so the tests \
+                 are not the course's"
+            )?;
+            for f in files {
+                writeln!(out, "{indent}{f}")?;
+            }
+            writeln!(out, "{indent}{advice}")?;
+        }
     }
     Ok(())
 }

@@ -11,8 +11,10 @@ mod lab;
 mod manifest;
 mod markdown;
 mod mutants;
+mod reset;
 mod runner;
 mod scratch;
+mod shipped;
 mod soak;
 mod suggest;
 mod verify;
@@ -57,6 +59,15 @@ enum Cmd {
     /// Maintainers: grade the solutions again and again under load patterns (a constant
     /// hog, neighbours that come and go, a many-threaded one) and report every failure.
     Soak(soak::SoakArgs),
+    /// Put an exercise's files back as they shipped (a copy of what is replaced is
+    /// kept under target/); `--tests` restores only the tests and given files.
+    Reset(reset::ResetArgs),
+    /// Maintainers: record what every exercise looks like now in
+    /// exercises/shipped.toml (`--check`: is it up to date?).
+    Fingerprint {
+        #[arg(long)]
+        check: bool,
+    },
     /// Maintainers: mutation testing of the exercises' tests (cargo-mutants on each
     /// solution, against its exercise's tests); every survivor killed or explained.
     Mutants(mutants::MutantsArgs),
@@ -103,6 +114,8 @@ fn main() {
         Cmd::Soak(args) => soak::run(args),
         Cmd::Hog(args) => soak::hog(args),
         Cmd::Mutants(args) => mutants::run(args),
+        Cmd::Reset(args) => reset::run(args),
+        Cmd::Fingerprint { check } => shipped::run(check),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),
         Cmd::LabMemory { quick } => lab::memory_probe(quick),

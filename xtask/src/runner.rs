@@ -38,6 +38,17 @@ pub enum Status {
     NotStarted {
         todo: String,
     },
+    /// The exercise ships with a bug to fix, and the files the learner edits are still
+    /// as shipped: its failure is the course's, not the learner's.
+    ToFix {
+        failure: String,
+    },
+    /// Tests, snapshots or given files differ from what shipped: whatever the tests
+    /// say, it is not the course's verdict. Never counted as passed.
+    Modified {
+        files: Vec<String>,
+        advice: String,
+    },
     CompileError {
         error: String,
     },
@@ -58,7 +69,8 @@ impl Status {
             Status::Passed { .. } => "passed",
             Status::NotChecked { .. } => "not checked",
             Status::Failed { .. } => "failed",
-            Status::NotStarted { .. } => "not started",
+            Status::NotStarted { .. } | Status::ToFix { .. } => "not started",
+            Status::Modified { .. } => "modified",
             Status::CompileError { .. } => "compile error",
             Status::TimedOut { .. } => "timed out",
             Status::Missing { .. } => "missing",
@@ -73,6 +85,15 @@ impl Status {
             Status::Failed { test, message } if test.is_empty() => message.clone(),
             Status::Failed { test, message } => format!("{test}: {message}"),
             Status::NotStarted { todo } => format!("still todo!(): {todo}"),
+            Status::ToFix { failure } => {
+                format!("the code ships with a bug for you to fix: {failure}")
+            }
+            Status::Modified { files, advice } => {
+                format!(
+                    "not graded: {} differ from the course's; {advice}",
+                    files.join(", ")
+                )
+            }
             Status::CompileError { error } => error.clone(),
             Status::TimedOut { limit, test } => format!(
                 "killed after {}s{}: a deadlock or an endless loop is likely",

@@ -76,3 +76,140 @@ fn the_solutions_pass_the_same_tests() {
         assert_eq!(output.status.code(), Some(0), "{stdout}");
     }
 }
+
+/// A copy of the course's exercises (no build needed: a modified exercise is reported
+/// before anything compiles), in a git repository of its own, as a learner's clone.
+fn course_copy(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wow-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(repo_root().join(file), dir.join(file)).unwrap();
+    }
+    for folder in ["exercises", "solutions"] {
+        let status = std::process::Command::new("cp")
+            .args(["-r"])
+            .arg(repo_root().join(folder))
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}: {status:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "shipped"]);
+    dir
+}
+
+#[test]
+fn a_replaced_test_or_snapshot_is_modified_never_passed_and_reset_restores_it() {
+    let course = course_copy("modified");
+    let exercise = course.join("exercises/02_cores_and_threads/01_spawn_workers");
+    let test = exercise.join("tests/spawn_workers.rs");
+    let shipped_test = std::fs::read(&test).unwrap();
+    // The shortcut a learner tried: an empty test instead of the course's.
+    std::fs::write(&test, "#[test]\nfn ok() {}\n").unwrap();
+    std::fs::write(exercise.join("tests/mine.rs"), "#[test]\nfn mine() {}\n").unwrap();
+    let output = xtask()
+        .args(["check", "02/01"])
+        .env("WOW_COURSE_ROOT", &course)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("02/01 spawn_workers          modified"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("tests/spawn_workers.rs (changed)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tests/mine.rs (added)"), "{stdout}");
+    assert!(
+        stdout.contains("cargo xtask reset 02/01 --tests"),
+        "{stdout}"
+    );
+
+    // Without a terminal and without --yes, nothing is replaced.
+    let output = xtask()
+        .args(["reset", "02/01", "--tests"])
+        .env("WOW_COURSE_ROOT", &course)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_ne!(std::fs::read(&test).unwrap(), shipped_test);
+
+    // The learner's own file is kept; the test comes back; a copy of both is kept.
+    let lib = exercise.join("src/lib.rs");
+    std::fs::write(&lib, "// my work\n").unwrap();
+    let output = xtask()
+        .args(["reset", "02/01", "--tests", "--yes"])
+        .env("WOW_COURSE_ROOT", &course)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(std::fs::read(&test).unwrap(), shipped_test);
+    assert!(!exercise.join("tests/mine.rs").exists());
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), "// my work\n");
+    let kept = stdout
+        .lines()
+        .last()
+        .and_then(|l| l.split("kept in ").nth(1))
+        .expect(&stdout);
+    assert!(
+        course.join(kept).join("tests/mine.rs").is_file(),
+        "{stdout}"
+    );
+
+    // A snapshot rewritten to agree with the learner's code: modified, and why not.
+    let snapshots = exercise.join("tests/snapshots");
+    let snapshot = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "snap"))
+        .unwrap();
+    std::fs::write(&snapshot, "---\nsource: x\n---\nwhatever my code prints\n").unwrap();
+    let output = xtask()
+        .args(["check", "02/01"])
+        .env("WOW_COURSE_ROOT", &course)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" modified "), "{stdout}");
+    assert!(
+        stdout.contains("a snapshot holds the expected answer"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&course);
+}
+
+#[test]
+fn the_shipped_fingerprints_are_up_to_date() {
+    let output = xtask().args(["fingerprint", "--check"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
