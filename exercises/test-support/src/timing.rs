@@ -39,7 +39,7 @@ pub const MIN_SPEEDUP: f64 = 1.2;
 const CALIBRATION_UNIT: Duration = Duration::from_millis(40);
 
 /// How long a check may keep replacing tries that a busy machine spoiled.
-const EXTRA_TRIES_BUDGET: Duration = Duration::from_secs(8);
+const EXTRA_TRIES_BUDGET: Duration = Duration::from_secs(5);
 
 /// Under `cargo xtask bench` (`WOW_BENCH` set) a check takes all its tries instead of
 /// stopping at the first pass, so that the figure is what the code can reach.
