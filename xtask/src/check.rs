@@ -10,8 +10,9 @@ use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Which exercises: a chapter (`01`), one exercise (`01/02`) or its name
-    /// (`four_jobs`); all of them when none is given.
+    /// Which exercises: a chapter (`01`), one exercise (`01/02`), its name
+    /// (`four_jobs`) or its folder; when none is given, the exercise or chapter whose
+    /// folder you are in, or all of them.
     pub selectors: Vec<String>,
     /// Grade the solutions with the same tests instead of your exercises.
     #[arg(long)]
@@ -45,7 +46,12 @@ impl CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<i32> {
     let course = Course::load()?;
-    let (selected, deleted) = course.select_with_deleted(&args.selectors)?;
+    let selectors = if args.selectors.is_empty() && !args.solutions {
+        course.default_selectors()
+    } else {
+        args.selectors.clone()
+    };
+    let (selected, deleted) = course.select_with_deleted(&selectors)?;
     let mut graded = if args.solutions {
         grade_solutions(&course, &selected, &args.run_options())?
     } else {

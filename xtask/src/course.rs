@@ -52,17 +52,59 @@ pub struct Course {
 }
 
 impl Course {
-    /// The course this xtask was built from, or the one `WOW_COURSE_ROOT` names (the
-    /// tool's own tests grade small fixture courses that way).
+    /// The course the current folder is in (the nearest folder upwards that holds
+    /// `exercises/` and `xtask/`), or the one `WOW_COURSE_ROOT` names (the tool's own
+    /// tests grade small fixture courses that way). Only when run from outside any
+    /// course, the one this xtask was built from: a course folder that was moved or
+    /// copied with its `target/` grades itself, not the old location.
     pub fn load() -> Result<Self> {
         if let Some(root) = std::env::var_os("WOW_COURSE_ROOT") {
             return Self::at(Path::new(&root));
+        }
+        if let Some(root) = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| enclosing_course(&cwd))
+        {
+            return Self::at(&root);
         }
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .context("xtask must live one folder below the workspace root")?
             .to_path_buf();
         Self::at(&root)
+    }
+
+    /// The selectors meant by none at all: the exercise or chapter whose folder the
+    /// command runs in (`cargo xtask check` inside `exercises/01_wait_or_work/02_four_jobs`
+    /// grades that exercise), or every exercise.
+    pub fn default_selectors(&self) -> Vec<String> {
+        let Ok(cwd) = std::env::current_dir() else {
+            return Vec::new();
+        };
+        let cwd = cwd.canonicalize().unwrap_or(cwd);
+        let exercises = self.exercises_dir();
+        let exercises = exercises.canonicalize().unwrap_or(exercises);
+        let Ok(rel) = cwd.strip_prefix(&exercises) else {
+            return Vec::new();
+        };
+        let parts: Vec<String> = rel
+            .components()
+            .take(2)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        match parts.as_slice() {
+            [chapter, exercise]
+                if self.exercises.iter().any(|e| {
+                    e.chapter_dir == *chapter && format!("{}_{}", e.number, e.slug) == *exercise
+                }) =>
+            {
+                vec![format!("{chapter}/{exercise}")]
+            }
+            [chapter, ..] if self.exercises.iter().any(|e| e.chapter_dir == *chapter) => {
+                vec![chapter.clone()]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The course at `root`, which must hold `exercises/`. Reads every exercise's
@@ -148,6 +190,10 @@ impl Course {
         if selectors.is_empty() {
             return Ok((self.exercises.clone(), self.deleted.clone()));
         }
+        // A folder is a selector too: `exercises/01_wait_or_work/02_four_jobs`, `.`,
+        // or `../02_four_jobs` from inside another exercise.
+        let selectors: Vec<String> = selectors.iter().map(|s| self.folder_selector(s)).collect();
+        let selectors = selectors.as_slice();
         for selector in selectors {
             let known = self
                 .exercises
@@ -167,7 +213,49 @@ impl Course {
         Ok((pick(&self.exercises), pick(&self.deleted)))
     }
 
+    /// `selector` as `chapter_dir/exercise_dir` when it names a folder of the course's
+    /// `exercises/` (or `solutions/`); unchanged otherwise.
+    fn folder_selector(&self, selector: &str) -> String {
+        let path = Path::new(selector);
+        let Ok(full) = path.canonicalize() else {
+            return selector.to_string();
+        };
+        for base in [self.exercises_dir(), self.solutions_dir()] {
+            let base = base.canonicalize().unwrap_or(base);
+            if let Ok(rel) = full.strip_prefix(&base) {
+                let parts: Vec<String> = rel
+                    .components()
+                    .take(2)
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                if !parts.is_empty() {
+                    return parts.join("/");
+                }
+            }
+        }
+        selector.to_string()
+    }
+
     fn unknown_selector(&self, selector: &str) -> String {
+        // `01/03` when chapter 01 has two exercises: propose that chapter's exercises,
+        // not chapter `03`.
+        if let Some((chapter, _)) = selector.trim().split_once('/') {
+            let in_chapter: Vec<String> = self
+                .exercises
+                .iter()
+                .filter(|e| {
+                    chapter.parse::<u32>().ok() == e.chapter.parse::<u32>().ok()
+                        || chapter == e.chapter_dir
+                })
+                .map(|e| format!("`{}` ({})", e.id(), e.slug))
+                .collect();
+            if !in_chapter.is_empty() {
+                return format!(
+                    "no exercise matches `{selector}`; chapter {chapter} has {}",
+                    in_chapter.join(", ")
+                );
+            }
+        }
         let mut choices: Vec<String> = Vec::new();
         for e in &self.exercises {
             choices.push(e.id());
@@ -216,6 +304,18 @@ fn matches(exercise: &Exercise, selector: &str) -> bool {
         || normalized == exercise.slug
         || normalized == exercise.package
         || normalized == format!("{}_{}", exercise.number, exercise.slug)
+}
+
+/// The nearest folder at or above `dir` that is a course: it holds `exercises/`,
+/// `xtask/` and a `Cargo.toml`.
+fn enclosing_course(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            d.join("Cargo.toml").is_file()
+                && d.join("exercises").is_dir()
+                && d.join("xtask").is_dir()
+        })
+        .map(Path::to_path_buf)
 }
 
 /// Every `NN_chapter/MM_slug/` below `exercises` that holds `marker` (a

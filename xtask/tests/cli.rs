@@ -213,3 +213,48 @@ fn the_shipped_fingerprints_are_up_to_date() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+#[test]
+fn the_course_is_the_one_the_command_runs_in_and_a_folder_selects_its_exercise() {
+    // A copy of the course (as a learner who moved or copied the folder): the tool
+    // built in the original must grade the copy it runs in, not the original.
+    let course = course_copy("moved");
+    std::fs::create_dir_all(course.join("xtask")).unwrap();
+    let exercise = course.join("exercises/02_cores_and_threads/01_spawn_workers");
+    std::fs::write(
+        exercise.join("tests/spawn_workers.rs"),
+        "#[test]\nfn ok() {}\n",
+    )
+    .unwrap();
+    let check = |dir: &std::path::Path, args: &[&str]| {
+        let output = xtask().args(args).current_dir(dir).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // Inside the exercise's folder, no selector: that exercise only (modified here,
+    // so nothing is compiled).
+    let stdout = check(&exercise, &["check"]);
+    assert!(
+        stdout.starts_with("02/01 spawn_workers          modified"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0/1 exercises done"), "{stdout}");
+    // A folder path selects too.
+    let stdout = check(
+        &course,
+        &["check", "exercises/02_cores_and_threads/01_spawn_workers"],
+    );
+    assert!(
+        stdout.starts_with("02/01 spawn_workers          modified"),
+        "{stdout}"
+    );
+    // An exercise number that chapter 01 does not have: its own exercises are proposed.
+    let output = xtask()
+        .args(["check", "01/03"])
+        .current_dir(&course)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("chapter 01 has `01/01`"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&course);
+}
