@@ -7,6 +7,7 @@ mod check;
 mod ci;
 mod course;
 mod grade;
+mod hint;
 mod lab;
 mod manifest;
 mod markdown;
@@ -59,6 +60,8 @@ enum Cmd {
     /// Maintainers: grade the solutions again and again under load patterns (a constant
     /// hog, neighbours that come and go, a many-threaded one) and report every failure.
     Soak(soak::SoakArgs),
+    /// The exercise's hints, one more each time: a nudge, the API, the shape.
+    Hint(hint::HintArgs),
     /// Put an exercise's files back as they shipped (a copy of what is replaced is
     /// kept under target/); `--tests` restores only the tests and given files.
     Reset(reset::ResetArgs),
@@ -115,6 +118,7 @@ fn main() {
         Cmd::Hog(args) => soak::hog(args),
         Cmd::Mutants(args) => mutants::run(args),
         Cmd::Reset(args) => reset::run(args),
+        Cmd::Hint(args) => hint::run(args),
         Cmd::Fingerprint { check } => shipped::run(check),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),

@@ -258,3 +258,29 @@ fn the_course_is_the_one_the_command_runs_in_and_a_folder_selects_its_exercise()
     assert!(stderr.contains("chapter 01 has `01/01`"), "{stderr}");
     let _ = std::fs::remove_dir_all(&course);
 }
+
+#[test]
+fn hints_come_one_more_per_call() {
+    let course = course_copy("hints");
+    let hint = || {
+        let output = xtask()
+            .args(["hint", "04/02"])
+            .env("WOW_COURSE_ROOT", &course)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let first = hint();
+    assert!(first.starts_with("hint 1 of 3 for 04/02"), "{first}");
+    assert!(!first.contains("hint 2 of 3"), "{first}");
+    let second = hint();
+    assert!(second.contains("hint 2 of 3"), "{second}");
+    assert!(!second.contains("hint 3 of 3"), "{second}");
+    let third = hint();
+    assert!(
+        third.contains("hint 3 of 3") && third.contains("that is every hint"),
+        "{third}"
+    );
+    let _ = std::fs::remove_dir_all(&course);
+}
