@@ -52,11 +52,15 @@ pub fn run(args: CheckArgs) -> Result<i32> {
         args.selectors.clone()
     };
     let (selected, deleted) = course.select_with_deleted(&selectors)?;
+    let keys = crate::list::keys(&course, &selected)?;
     let mut graded = if args.solutions {
         grade_solutions(&course, &selected, &args.run_options())?
     } else {
         grade_learner(&course, &selected, &args.run_options())?
     };
+    if !args.solutions && !args.accept_snapshots {
+        crate::list::remember(&course, &graded, &keys)?;
+    }
     graded.extend(deleted_exercises(&deleted));
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     let mut out = std::io::stdout().lock();

@@ -9,6 +9,7 @@ mod course;
 mod grade;
 mod hint;
 mod lab;
+mod list;
 mod manifest;
 mod markdown;
 mod mutants;
@@ -60,6 +61,9 @@ enum Cmd {
     /// Maintainers: grade the solutions again and again under load patterns (a constant
     /// hog, neighbours that come and go, a many-threaded one) and report every failure.
     Soak(soak::SoakArgs),
+    /// Every exercise with its status (as `check` last graded the files that are there
+    /// now) and each chapter's progress.
+    List(list::ListArgs),
     /// The exercise's hints, one more each time: a nudge, the API, the shape.
     Hint(hint::HintArgs),
     /// Put an exercise's files back as they shipped (a copy of what is replaced is
@@ -103,6 +107,13 @@ macro_rules! usage {
 }
 
 fn main() {
+    // `cargo xtask list | head` ends quietly, as other command-line tools do, instead
+    // of panicking on the closed pipe (Rust ignores SIGPIPE by default).
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => std::process::exit(usage_error(err)),
@@ -119,6 +130,7 @@ fn main() {
         Cmd::Mutants(args) => mutants::run(args),
         Cmd::Reset(args) => reset::run(args),
         Cmd::Hint(args) => hint::run(args),
+        Cmd::List(args) => list::run(args),
         Cmd::Fingerprint { check } => shipped::run(check),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),

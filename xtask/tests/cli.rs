@@ -284,3 +284,39 @@ fn hints_come_one_more_per_call() {
     );
     let _ = std::fs::remove_dir_all(&course);
 }
+
+#[test]
+fn list_shows_what_check_graded_and_stale_after_a_change() {
+    let course = course_copy("list");
+    let run = |args: &[&str]| {
+        let output = xtask()
+            .args(args)
+            .env("WOW_COURSE_ROOT", &course)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let line = |text: &str, id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line(&run(&["list"]), "02/01").contains("not graded"));
+    // A modified exercise is graded without compiling anything: cheap to test here.
+    let exercise = course.join("exercises/02_cores_and_threads/01_spawn_workers");
+    std::fs::write(
+        exercise.join("tests/spawn_workers.rs"),
+        "#[test]\nfn ok() {}\n",
+    )
+    .unwrap();
+    run(&["check", "02/01"]);
+    let listed = run(&["list"]);
+    assert!(line(&listed, "02/01").contains("modified"), "{listed}");
+    // Restored: what `check` said no longer describes these files.
+    run(&["reset", "02/01", "--tests", "--yes"]);
+    let listed = run(&["list"]);
+    assert!(line(&listed, "02/01").contains("stale"), "{listed}");
+    assert!(listed.contains("02_cores_and_threads"), "{listed}");
+    let _ = std::fs::remove_dir_all(&course);
+}
