@@ -685,6 +685,7 @@ fn read_reports(path: &Path) -> Vec<Report> {
                 measured: None,
                 needed: None,
                 capacity: None,
+                timing: false,
             })
         })
         .collect()
@@ -732,10 +733,18 @@ pub fn judge(run: &TestRun, reports: &[Report], limit: Duration) -> Status {
                 .to_string();
             return Status::NotStarted { todo };
         }
-        // Prefer a real failure over a leftover `todo!()`.
+        // Prefer a real failure over a leftover `todo!()`, and a clock-free one (a
+        // count of jobs in flight, a wrong answer) over a timing one: it is clearer,
+        // and it holds on any machine.
+        let failed_on_time = |name: &String| {
+            reports
+                .iter()
+                .any(|r| r.test == *name && r.timing && r.outcome == Outcome::Failed)
+        };
         let first = failed
             .iter()
-            .find(|n| !message_of(n).starts_with(TODO_PREFIX))
+            .filter(|n| !message_of(n).starts_with(TODO_PREFIX))
+            .min_by_key(|n| failed_on_time(n))
             .unwrap_or(&failed[0]);
         return Status::Failed {
             test: (*first).clone(),
@@ -879,6 +888,7 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
                 measured: Some(1.8123456789),
                 needed: Some(1.49),
                 capacity: Some(1.98),
+                timing: true,
             },
             Report {
                 test: "t".into(),
@@ -888,6 +898,7 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
                 measured: Some(1.0),
                 needed: Some(4.0),
                 capacity: None,
+                timing: false,
             },
             Report {
                 test: "t".into(),
@@ -897,6 +908,7 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
                 measured: None,
                 needed: None,
                 capacity: None,
+                timing: false,
             },
         ] {
             let line = record.to_json_line();
@@ -922,6 +934,32 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
     }
 
     #[test]
+    fn a_clock_free_failure_is_shown_before_a_timing_one() {
+        let mut run = TestRun::default();
+        parse_libtest(
+            "test a_speedup ... FAILED\ntest b_in_flight ... FAILED\n\nfailures:\n\n\
+             ---- a_speedup stdout ----\nspeedup 1.00x, needed 1.45x\n\n\
+             ---- b_in_flight stdout ----\nexpected at least 4 chunks in flight at once, but saw 1\n\n",
+            &mut run,
+        );
+        let report = |test: &str, timing| Report {
+            test: test.into(),
+            check: "c".into(),
+            outcome: Outcome::Failed,
+            detail: "d".into(),
+            measured: None,
+            needed: None,
+            capacity: None,
+            timing,
+        };
+        let reports = vec![report("a_speedup", true), report("b_in_flight", false)];
+        match judge(&run, &reports, Duration::from_secs(5)) {
+            Status::Failed { test, .. } => assert_eq!(test, "b_in_flight"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn not_checked_is_not_a_pass() {
         let mut run = TestRun::default();
         parse_libtest("test speedup ... ok\n", &mut run);
@@ -933,6 +971,7 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
             measured: None,
             needed: None,
             capacity: None,
+            timing: false,
         }];
         let status = judge(&run, &reports, Duration::from_secs(5));
         assert!(!status.is_pass());

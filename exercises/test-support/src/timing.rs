@@ -494,7 +494,7 @@ impl RatioCheck {
 
 fn record_checked(what: &str, checked: &Checked) {
     if checked.outcome == Outcome::NotChecked {
-        report::record(what, checked.outcome, &checked.detail);
+        report::record_timing(what, checked.outcome, &checked.detail);
     } else {
         report::record_measured(
             what,

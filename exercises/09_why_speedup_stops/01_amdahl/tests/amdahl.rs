@@ -223,9 +223,9 @@ fn your_prediction_matches_this_machine() {
         estimated * 100.0
     );
     if t.error <= TOLERANCE {
-        report::record(check, Outcome::Passed, &detail);
+        report::record_timing(check, Outcome::Passed, &detail);
     } else {
-        report::record(check, Outcome::Failed, &detail);
+        report::record_timing(check, Outcome::Failed, &detail);
         panic!("Amdahl's law did not predict this machine: {detail}");
     }
 }
