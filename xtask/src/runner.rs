@@ -623,14 +623,17 @@ pub fn parse_libtest(stdout: &str, run: &mut TestRun) {
 
 /// The panic message in a failure section, made short and plain.
 fn failure_message(test: &str, lines: &[&str]) -> String {
-    // An insta mismatch: name the first differing line of the snapshot.
-    let expected = lines
-        .iter()
-        .find_map(|l| l.split_once("│-").map(|(_, r)| r.trim_end()));
-    let got = lines
-        .iter()
-        .find_map(|l| l.split_once("│+").map(|(_, r)| r.trim_end()));
     let start = lines.iter().position(|l| l.contains("panicked at "));
+    // Where it panicked, when that is the learner's code rather than the tests' own
+    // assertion: "attempt to add with overflow" says little without its line.
+    let location = start
+        .and_then(|i| lines[i].split("panicked at ").nth(1))
+        .map(|l| l.trim_end().trim_end_matches(':'))
+        .filter(|l| !l.contains("tests/") && !l.contains("/rustc/") && !l.contains(".cargo/"))
+        .map(|l| match l.find("src/") {
+            Some(i) => l[i..].to_string(),
+            None => l.to_string(),
+        });
     // `thread 'name' (id) panicked at`: a thread other than the test's own.
     let spawned = start.is_some_and(|i| !lines[i].starts_with(&format!("thread '{test}'")));
     let mut message: Vec<&str> = Vec::new();
@@ -651,22 +654,54 @@ fn failure_message(test: &str, lines: &[&str]) -> String {
     }
     let text = message.join("\n").trim().to_string();
     if text.to_lowercase().contains("snapshot assertion") {
-        return match (expected, got) {
-            (Some(e), Some(g)) => format!(
-                "the output differs from the expected snapshot: expected `{}`, got `{}`",
-                e.trim(),
-                g.trim()
-            ),
-            _ => format!("the output differs from the expected snapshot ({text})"),
-        };
+        return snapshot_message(lines, &text);
     }
+    let at = location.map(|l| format!(" (at {l})")).unwrap_or_default();
     if text.is_empty() {
-        "the test failed without a message".to_string()
+        format!("the test failed without a message{at}")
     } else if spawned {
-        format!("a spawned thread panicked: {text}")
-    } else {
+        format!("a spawned thread panicked{at}: {text}")
+    } else if at.is_empty() || text.starts_with(TODO_PREFIX) {
         text
+    } else {
+        // The location on the first line, which is the one the status line shows.
+        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        if rest.is_empty() {
+            format!("{first}{at}")
+        } else {
+            format!("{first}{at}\n{rest}")
+        }
     }
+}
+
+/// An insta mismatch, readable: the table's first line (its header) for context,
+/// then the first lines that differ, expected beside got.
+fn snapshot_message(lines: &[&str], text: &str) -> String {
+    // insta's diff: `  0     0 │ context`, `  1       │-expected`, `        1 │+got`.
+    let diff: Vec<(char, &str)> = lines
+        .iter()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once('│')?;
+            let mut chars = rest.chars();
+            let sign = chars.next()?;
+            matches!(sign, '-' | '+' | ' ').then(|| (sign, chars.as_str().trim_end()))
+        })
+        .collect();
+    if !diff.iter().any(|(sign, _)| *sign != ' ') {
+        return format!("the output differs from the expected snapshot ({text})");
+    }
+    let mut out = vec![
+        "the output differs from the expected snapshot (fix the code, not the snapshot):"
+            .to_string(),
+    ];
+    if let Some((' ', header)) = diff.first() {
+        out.push(format!("   {header}"));
+    }
+    for (sign, line) in diff.iter().filter(|(s, _)| *s != ' ').take(3) {
+        let label = if *sign == '-' { "expected" } else { "got" };
+        out.push(format!("{sign}  {line}    <- {label}"));
+    }
+    out.join("\n")
 }
 
 /// The reports of one test run. A line that does not parse is a failed check of its
@@ -820,6 +855,44 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
 ";
 
     #[test]
+    fn a_panic_in_the_learners_code_says_where() {
+        let lines = [
+            "thread 'sums' (7) panicked at /tmp/x/solutions/01/src/lib.rs:56:17:",
+            "attempt to add with overflow",
+        ];
+        assert_eq!(
+            failure_message("sums", &lines),
+            "attempt to add with overflow (at src/lib.rs:56:17)"
+        );
+        // The tests' own assertion: its message says it all.
+        let lines = [
+            "thread 'sums' (7) panicked at tests/sums.rs:9:5:",
+            "expected 3, got 4",
+        ];
+        assert_eq!(failure_message("sums", &lines), "expected 3, got 4");
+    }
+
+    #[test]
+    fn a_snapshot_mismatch_shows_the_header_and_the_lines_that_differ() {
+        let lines = [
+            "-old snapshot",
+            "+new results",
+            "────────────┬──────────",
+            "    0     0 │ threads  counts",
+            "    1       │-      1  [0]",
+            "          1 │+      1  [1]",
+            "────────────┴──────────",
+            "thread 't' (1) panicked at /x/insta/src/runtime.rs:1:1:",
+            "snapshot assertion for 't' failed in line 9",
+        ];
+        assert_eq!(
+            failure_message("t", &lines),
+            "the output differs from the expected snapshot (fix the code, not the snapshot):\n   \
+             threads  counts\n-        1  [0]    <- expected\n+        1  [1]    <- got"
+        );
+    }
+
+    #[test]
     fn reads_results_and_failure_messages() {
         let mut run = TestRun::default();
         parse_libtest(FAILED_OUTPUT, &mut run);
@@ -831,7 +904,9 @@ test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
         );
         assert_eq!(
             run.failures["classification_table"],
-            "the output differs from the expected snapshot: expected `sleep 100 ms  Waits`, got `sleep 100 ms  Computes`"
+            "the output differs from the expected snapshot (fix the code, not the snapshot):\n\
+             -  sleep 100 ms  Waits    <- expected\n\
+             +  sleep 100 ms  Computes    <- got"
         );
         assert_eq!(run.unfinished, None);
         let status = judge(&run, &[], Duration::from_secs(1));
