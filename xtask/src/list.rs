@@ -78,31 +78,55 @@ pub fn remember(course: &Course, graded: &[Graded], keys: &BTreeMap<String, Stri
     Ok(())
 }
 
-pub fn run(_args: ListArgs) -> Result<i32> {
-    let course = Course::load()?;
-    let cache = load(&course);
-    let fingerprints = shipped::load(&course)?;
-    let mut chapters: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut next: Option<String> = None;
+/// Every exercise with the label `list` shows and a note.
+fn statuses(course: &Course) -> Result<Vec<(Exercise, String, String)>> {
+    let cache = load(course);
+    let fingerprints = shipped::load(course)?;
+    let mut out = Vec::new();
     for exercise in &course.exercises {
-        let modified = shipped::compare(&course, exercise, &fingerprints)?
+        let modified = shipped::compare(course, exercise, &fingerprints)?
             .is_some_and(|c| !c.modified.is_empty());
-        let now = key(&course, exercise)?;
+        let now = key(course, exercise)?;
         let (label, note) = match cache.get(&exercise.id()) {
             _ if modified => (
-                "modified",
+                "modified".to_string(),
                 format!(
                     "tests or given files changed: `cargo xtask reset {} --tests`",
                     exercise.id()
                 ),
             ),
-            Some(c) if c.key == now => (c.label.as_str(), first_line(&c.message)),
+            Some(c) if c.key == now => (c.label.clone(), first_line(&c.message)),
             Some(_) => (
-                "stale",
-                "changed since it was graded: run `cargo xtask check`".into(),
+                "stale".to_string(),
+                "changed since it was graded: run `cargo xtask check`".to_string(),
             ),
-            None => ("not graded", String::new()),
+            None => ("not graded".to_string(), String::new()),
         };
+        out.push((exercise.clone(), label, note));
+    }
+    Ok(out)
+}
+
+/// The first exercise that `list` does not show as passed.
+pub fn first_not_passed(course: &Course) -> Result<Option<Exercise>> {
+    Ok(statuses(course)?
+        .into_iter()
+        .find(|(_, label, _)| label != "passed")
+        .map(|(e, _, _)| e))
+}
+
+/// (passed, total) over the course, as `list` counts them.
+pub fn progress(course: &Course) -> Result<(usize, usize)> {
+    let all = statuses(course)?;
+    let done = all.iter().filter(|(_, label, _)| label == "passed").count();
+    Ok((done, all.len()))
+}
+
+pub fn run(_args: ListArgs) -> Result<i32> {
+    let course = Course::load()?;
+    let mut chapters: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut next: Option<String> = None;
+    for (exercise, label, note) in statuses(&course)? {
         let entry = chapters.entry(exercise.chapter_dir.clone()).or_default();
         entry.1 += 1;
         if label == "passed" {

@@ -20,6 +20,7 @@ mod shipped;
 mod soak;
 mod suggest;
 mod verify;
+mod watch;
 mod web;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -61,6 +62,8 @@ enum Cmd {
     /// Maintainers: grade the solutions again and again under load patterns (a constant
     /// hog, neighbours that come and go, a many-threaded one) and report every failure.
     Soak(soak::SoakArgs),
+    /// Grade an exercise on every save: [h]int, [n]ext, [l]ist, [r]erun, [q]uit.
+    Watch(watch::WatchArgs),
     /// Every exercise with its status (as `check` last graded the files that are there
     /// now) and each chapter's progress.
     List(list::ListArgs),
@@ -131,6 +134,7 @@ fn main() {
         Cmd::Reset(args) => reset::run(args),
         Cmd::Hint(args) => hint::run(args),
         Cmd::List(args) => list::run(args),
+        Cmd::Watch(args) => watch::run(args),
         Cmd::Fingerprint { check } => shipped::run(check),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),

@@ -320,3 +320,86 @@ fn list_shows_what_check_graded_and_stale_after_a_change() {
     assert!(listed.contains("02_cores_and_threads"), "{listed}");
     let _ = std::fs::remove_dir_all(&course);
 }
+
+/// Drives `cargo xtask watch` in a real pseudo-terminal (Python's `pty`, as a learner's
+/// terminal): the first verdict, a key, a save that changes the verdict, then `q`.
+const WATCH_DRIVER: &str = r#"
+import os, pty, select, sys, time
+exe, lib = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(exe, [exe, "watch", "01/01"])
+seen = b""
+def wait_for(text, timeout):
+    global seen
+    end = time.time() + timeout
+    while time.time() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+            if text.encode() in seen:
+                return
+    sys.stdout.write(seen.decode(errors="replace"))
+    sys.exit("timed out waiting for " + repr(text))
+wait_for("still `todo!()`", 300)
+os.write(fd, b"h")
+wait_for("hint 1 of", 30)
+time.sleep(0.5)
+with open(lib, "a") as f:
+    f.write("\nfn broken( {}\n")
+wait_for("compile error", 300)
+os.write(fd, b"q")
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(0 if os.WEXITSTATUS(status) == 0 else "watch exited with %d" % os.WEXITSTATUS(status))
+"#;
+
+#[test]
+fn watch_grades_on_save_and_answers_keys_in_a_terminal() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("NOT CHECKED: watch in a pseudo-terminal needs python3");
+        return;
+    }
+    let course = course_copy("watch");
+    // A workspace that builds: the tool's manifest and the snippets' crate too.
+    for folder in ["xtask", "book/snippet-deps"] {
+        std::fs::create_dir_all(course.join(folder).parent().unwrap()).unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(repo_root().join(folder))
+            .arg(course.join(folder))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let lib = course.join("exercises/01_wait_or_work/01_wait_or_compute/src/lib.rs");
+    let output = std::process::Command::new("python3")
+        .args(["-c", WATCH_DRIVER])
+        .arg(assert_cmd::cargo::cargo_bin("xtask"))
+        .arg(&lib)
+        .env("WOW_COURSE_ROOT", &course)
+        // The course's own build folder: the dependencies are compiled already.
+        .env("CARGO_TARGET_DIR", repo_root().join("target"))
+        .env("CARGO", env!("CARGO"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("== 01/01 wait_or_compute"), "{stdout}");
+    assert!(stdout.contains("course: ["), "{stdout}");
+    let _ = std::fs::remove_dir_all(&course);
+}
