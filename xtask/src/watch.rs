@@ -162,7 +162,7 @@ fn snapshot(course: &Course, exercise: &Exercise) -> Vec<Option<(SystemTime, u64
 fn print_progress(course: &Course) {
     if let Ok((done, total)) = crate::list::progress(course) {
         let width = 26;
-        let filled = if total == 0 { 0 } else { done * width / total };
+        let filled = (done * width).checked_div(total).unwrap_or(0);
         println!(
             "course: [{}{}] {done}/{total} exercises passed",
             "#".repeat(filled),
