@@ -182,12 +182,10 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 0,
             ),
             Some(Compiled::Executables(executables)) => {
-                eprintln!(
-                    "[{}/{}] testing {} {}...",
-                    i + 1,
+                progress(
+                    i,
                     total,
-                    exercise.id(),
-                    exercise.slug
+                    &format!("testing {} {}", exercise.id(), exercise.slug),
                 );
                 let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
                 let _ = std::fs::remove_file(&report_file);
@@ -226,7 +224,29 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
             duration: started.elapsed(),
         });
     }
+    progress(total, total, "done");
     Ok(graded)
+}
+
+/// One progress line per exercise on stderr: a bar redrawn in place in a terminal,
+/// plain `[3/26] testing ...` lines otherwise (logs, CI, the tool's own tests).
+fn progress(done: usize, total: usize, what: &str) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr().lock();
+    if err.is_terminal() {
+        let width = 20;
+        let filled = (done * width).checked_div(total).unwrap_or(width);
+        let _ = write!(
+            err,
+            "\r[{}{}] {done}/{total} {what}\x1b[K{}",
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            if done == total { "\n" } else { "" }
+        );
+        let _ = err.flush();
+    } else if done < total {
+        let _ = writeln!(err, "[{}/{total}] {what}...", done + 1);
+    }
 }
 
 /// The default wall-clock limit for an exercise's tests.
