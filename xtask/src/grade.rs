@@ -1,7 +1,8 @@
 //! `cargo xtask grade DIR [--json]`: grades a student's copy of the course (or of a
-//! pack) with this repository's *pristine* tests. Only the student's `src/` files are
-//! taken; every other file that differs from the shipped exercise is listed as
-//! modified, so editing or deleting a test can never raise a grade.
+//! pack) with this repository's *pristine* tests. Only the files a student is meant
+//! to edit (each exercise manifest's `edit`) are taken; every other file that differs
+//! from the shipped exercise (tests, snapshots, given code in `src/`) is listed as
+//! modified and ignored, so editing a test or a given server can never raise a grade.
 
 use crate::assign::PACK_FILE;
 use crate::check::print_status;
@@ -71,10 +72,29 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         env: Vec::new(),
     };
     let _lock = scratch::lock(&course, "grade")?;
-    // Pristine exercise + the student's src/ only.
-    let overlay = scratch::overlay(&course, "grade", &expected, "src", |e| {
-        student_dir(e).join("src")
-    })?;
+    // Pristine exercise + only the files a learner is meant to edit (the manifest's
+    // `edit`), staged first: a changed given file (a server that counts requests in
+    // flight) is the course's, never the student's.
+    let stage = course.scratch_dir().join("grade-stage");
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage)?;
+    }
+    for e in &expected {
+        if !student_dir(e).is_dir() {
+            continue;
+        }
+        let into = stage.join(&e.rel);
+        std::fs::create_dir_all(&into)?;
+        for file in edit_files(e) {
+            let from = student_dir(e).join(&file);
+            if from.is_file() {
+                let to = into.join(&file);
+                std::fs::create_dir_all(to.parent().expect("a file has a folder"))?;
+                std::fs::copy(&from, &to)?;
+            }
+        }
+    }
+    let overlay = scratch::overlay(&course, "grade", &expected, "", |e| stage.join(&e.rel))?;
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
@@ -102,7 +122,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         .map(|e| {
             (
                 e.id(),
-                modified_files(&course.exercise_dir(e), &student_dir(e)),
+                modified_files(&course.exercise_dir(e), &student_dir(e), &edit_files(e)),
             )
         })
         .collect();
@@ -188,19 +208,34 @@ fn identify(course: &Course, dir: &Path) -> Result<Submission> {
     })
 }
 
-/// Files outside src/ that differ from the shipped exercise, are missing, or were added.
-pub fn modified_files(pristine: &Path, student: &Path) -> Vec<String> {
+/// The files a learner edits in `e` (its manifest's `edit`), relative to its folder.
+fn edit_files(e: &Exercise) -> Vec<String> {
+    e.manifest
+        .as_ref()
+        .map(|m| {
+            m.edit
+                .iter()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .collect()
+        })
+        .unwrap_or_else(|| vec!["src/lib.rs".to_string()])
+}
+
+/// Files other than the ones a learner edits that differ from the shipped exercise,
+/// are missing, or were added (given code in `src/` included): listed, and ignored.
+pub fn modified_files(pristine: &Path, student: &Path, edit: &[String]) -> Vec<String> {
     let ours = files_below(pristine);
     let theirs = files_below(student);
+    let is_edit = |rel: &String| edit.contains(rel);
     let mut out = Vec::new();
-    for (rel, bytes) in &ours {
+    for (rel, bytes) in ours.iter().filter(|(rel, _)| !is_edit(rel)) {
         match theirs.get(rel) {
             None => out.push(format!("{rel} (deleted)")),
             Some(b) if b != bytes => out.push(rel.clone()),
             _ => {}
         }
     }
-    for rel in theirs.keys() {
+    for rel in theirs.keys().filter(|rel| !is_edit(rel)) {
         if !ours.contains_key(rel) {
             out.push(format!("{rel} (added)"));
         }
@@ -218,11 +253,7 @@ fn files_below(root: &Path) -> BTreeMap<String, Vec<u8>> {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if rel == "src"
-                || rel == "target"
-                || rel.ends_with(".snap.new")
-                || rel.ends_with(".pending-snap")
-            {
+            if rel == "target" || rel.ends_with(".snap.new") || rel.ends_with(".pending-snap") {
                 continue;
             }
             if path.is_dir() {
