@@ -119,6 +119,8 @@ fn a_pack_is_assigned_solved_and_graded_with_pristine_tests() {
         "#[test]\nfn fine() {}\n",
     )
     .unwrap();
+    // And rewrites a given file of src/ (the CPU clock the tests trust).
+    std::fs::write(ex.join("src/cpu_clock.rs"), "// the student's own clock\n").unwrap();
     // And deletes 01/02 altogether.
     std::fs::remove_dir_all(pack.join("exercises/01_wait_or_work/02_four_jobs")).unwrap();
     let output = xtask().arg("grade").arg(&pack).output().unwrap();
