@@ -65,6 +65,9 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     let mut out = std::io::stdout().lock();
     print_report(&graded, !args.solutions, &mut out)?;
+    if !args.solutions && !graded.is_empty() && graded.iter().all(|g| g.status.is_pass()) {
+        print_where_next(&course, &selected, &mut out)?;
+    }
     if args.accept_snapshots {
         accept_snapshots(&course, &selected, &mut out)?;
     }
@@ -73,6 +76,34 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     } else {
         1
     })
+}
+
+/// After everything selected passed: the next exercise of the course, and its page.
+fn print_where_next(course: &Course, selected: &[Exercise], out: &mut impl Write) -> Result<()> {
+    let last = selected
+        .iter()
+        .filter_map(|s| course.exercises.iter().position(|e| e.id() == s.id()))
+        .max();
+    let next = last.and_then(|i| course.exercises.get(i + 1));
+    match next {
+        Some(e) => {
+            let page = e
+                .manifest
+                .as_ref()
+                .map(|m| format!(" (read {} first)", m.book_section()))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "next: {} {}{page}: `cargo xtask check {}` or `cargo xtask watch {}`",
+                e.id(),
+                e.slug,
+                e.id(),
+                e.id()
+            )?;
+        }
+        None => writeln!(out, "that was the last exercise of the course: well done")?,
+    }
+    Ok(())
 }
 
 /// The learner's exercises as `check` grades them: one whose tests, snapshots or given
