@@ -37,7 +37,12 @@ fn load(course: &Course) -> BTreeMap<String, Cached> {
 /// The key of what would be graded now: the exercise's files and test-support's.
 fn key(course: &Course, exercise: &Exercise) -> Result<String> {
     let files = shipped::fingerprint(&course.exercise_dir(exercise))?;
-    let support = shipped::fingerprint(&course.exercises_dir().join("test-support"))?;
+    let support_dir = course.exercises_dir().join("test-support");
+    let support = if support_dir.is_dir() {
+        shipped::fingerprint(&support_dir)?
+    } else {
+        BTreeMap::new()
+    };
     Ok(shipped::hash(
         format!(
             "{}\n{}",
