@@ -2,7 +2,7 @@
 
 use ex03_01_fetch_one_by_one::{FetchError, fetch, fetch_one_by_one};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 use test_support::net::{SlowServer, refused_addr};
 use test_support::report::{self, Outcome};
@@ -37,6 +37,47 @@ fn odd_server(answer: &'static str) -> SocketAddr {
         }
     });
     addr
+}
+
+/// A one-shot server: reads the request, then hands the connection to `then`.
+fn one_shot(then: impl FnOnce(TcpStream) + Send + 'static) -> SocketAddr {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut line = [0u8; 64];
+            let _ = stream.read(&mut line);
+            then(stream);
+        }
+    });
+    addr
+}
+
+/// Makes closing `stream` reset the connection (an RST, as a crashing server's OS
+/// sends) instead of ending it normally.
+#[cfg(unix)]
+fn reset_on_close(stream: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and a valid `linger` of the size given.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    rc == 0
+}
+
+#[cfg(not(unix))]
+fn reset_on_close(_stream: &TcpStream) -> bool {
+    false
 }
 
 #[test]
@@ -84,6 +125,127 @@ fn failures_are_errors_not_panics() {
         "requests that reached the server for bad names",
         server.gauge().total(),
         1,
+    );
+}
+
+#[test]
+fn every_bad_name_is_refused_before_connecting() {
+    // "One word": no whitespace of any kind and no control character, or the
+    // request line would not be one line with one name.
+    let server = SlowServer::start(Duration::from_millis(10));
+    for name in [
+        "two words",
+        "tab\tname",
+        "two\nlines",
+        "carriage\rreturn",
+        "bell\u{7}",
+        "delete\u{7f}",
+        "\t",
+    ] {
+        assert_eq!(
+            fetch(server.addr(), name),
+            Err(FetchError::BadName(name.to_string())),
+            "the name {name:?} has whitespace or a control character in it: it must be \
+             `FetchError::BadName` (check with `c.is_whitespace() || c.is_control()`), \
+             not sent to the server"
+        );
+    }
+    expect_at_most(
+        "connections the server saw for bad names",
+        server.gauge().total(),
+        0,
+    );
+    // Two things wrong at once: the bad name is found first, without connecting.
+    assert_eq!(
+        fetch(refused_addr(), "two words"),
+        Err(FetchError::BadName("two words".to_string())),
+        "a bad name is `BadName` even where nobody listens: check the name before you \
+         connect"
+    );
+}
+
+#[test]
+fn an_answer_cut_short_is_a_bad_answer() {
+    // The server hangs up half-way through its line: no final newline.
+    for cut in ["OK contents of me", "OK"] {
+        assert_eq!(
+            fetch(odd_server(cut), "menu"),
+            Err(FetchError::BadAnswer {
+                name: "menu".to_string(),
+                answer: cut.to_string(),
+            }),
+            "the server answered {cut:?} and closed the connection: without the final \
+             newline the answer was cut short, so it is `BadAnswer`, not contents"
+        );
+    }
+}
+
+#[test]
+fn an_answer_in_two_parts_is_read_to_the_end() {
+    // The answer arrives in two writes, 200 ms apart: one `read` returns only the
+    // first part; `read_to_string` reads until the server closes the connection.
+    let addr = one_shot(|mut stream| {
+        let _ = stream.write_all(b"OK contents");
+        let _ = stream.flush();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = stream.write_all(b" of menu\n");
+    });
+    assert_eq!(
+        fetch(addr, "menu"),
+        Ok("contents of menu".to_string()),
+        "the answer `OK contents of menu\\n` came in two parts: read it to the end \
+         (`read_to_string`), not with a single `read`"
+    );
+}
+
+#[test]
+fn a_reset_connection_is_an_io_error() {
+    // The server reads the request, then resets the connection (a crash): the
+    // client's read fails with `ConnectionReset`. That is an I/O error, not an empty
+    // answer.
+    let (set_tx, set_rx) = std::sync::mpsc::channel();
+    let addr = one_shot(move |stream| {
+        let _ = set_tx.send(reset_on_close(&stream));
+        drop(stream);
+    });
+    let result = fetch(addr, "menu");
+    if set_rx.recv() != Ok(true) {
+        report::record(
+            "a reset connection",
+            Outcome::NotChecked,
+            "this system cannot make a socket reset on close",
+        );
+        return;
+    }
+    assert_eq!(
+        result,
+        Err(FetchError::Io {
+            name: "menu".to_string(),
+            kind: std::io::ErrorKind::ConnectionReset,
+        }),
+        "the server reset the connection while `fetch` was reading: `read_to_string` \
+         returned an error, which is `FetchError::Io` with its kind (do not ignore it)"
+    );
+}
+
+#[test]
+fn a_failed_fetch_does_not_stop_the_others() {
+    let server = SlowServer::builder()
+        .delay(Duration::from_millis(10))
+        .close_early_on("broken")
+        .start();
+    let results = fetch_one_by_one(server.addr(), &["starter", "broken", "dessert"]);
+    assert_eq!(
+        results,
+        vec![
+            Ok("contents of starter".to_string()),
+            Err(FetchError::ClosedEarly {
+                name: "broken".to_string()
+            }),
+            Ok("contents of dessert".to_string()),
+        ],
+        "the server hangs up on `broken`: expected `Ok`, `ClosedEarly`, `Ok`, one result \
+         per name (a failed fetch does not stop the next one)"
     );
 }
 
