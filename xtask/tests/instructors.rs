@@ -61,14 +61,32 @@ fn grade_json(dir: &Path) -> (i32, serde_json::Value) {
     for ex in doc["exercises"].as_array_mut().unwrap() {
         ex["duration_ms"] = "[ms]".into();
         blank(&mut ex["message"]);
+        let mut only_timing_not_checked = true;
         for check in ex["checks"].as_array_mut().unwrap() {
             blank(&mut check["detail"]);
             if check["measured"].is_number() {
                 check["measured"] = "[measured]".into();
                 check["needed"] = "[needed]".into();
             }
+            // A timing claim passes on a quiet machine and is not checked on a busy
+            // one: the snapshot holds neither, and no timing claim may fail.
+            if check["timing"] == true {
+                assert_ne!(check["outcome"], "failed", "{check}");
+                check["outcome"] = "[passed or not_checked]".into();
+                check["detail"] = "[timing]".into();
+                check["measured"] = "[timing]".into();
+                check["needed"] = "[timing]".into();
+            } else if check["outcome"] == "not_checked" {
+                only_timing_not_checked = false;
+            }
+        }
+        if only_timing_not_checked && (ex["status"] == "passed" || ex["status"] == "not checked") {
+            ex["status"] = "[passed or not checked]".into();
+            ex["message"] = "[figures]".into();
         }
     }
+    // How many passed depends on the load, as above.
+    doc["summary"]["done"] = "[done]".into();
     (output.status.code().unwrap(), doc)
 }
 
@@ -146,13 +164,20 @@ fn a_solved_pack_builds_and_grades_on_its_own() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("1/1 exercises done"), "{stdout}");
+    // A machine too busy to judge 01/01's CPU share says "not checked" (exit 1);
+    // anything else but a pass is a bug.
+    if stdout.contains(" not checked ") {
+        assert!(stdout.contains("the machine is too busy"), "{stdout}");
+        assert_eq!(output.status.code(), Some(1), "{stdout}");
+    } else {
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("1/1 exercises done"), "{stdout}");
+    }
     let _ = std::fs::remove_dir_all(&pack);
 }
 

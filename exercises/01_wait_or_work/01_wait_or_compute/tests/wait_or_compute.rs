@@ -75,7 +75,7 @@ fn a_spinning_job_computes() {
         }
     }
     let Some((best, reference)) = best else {
-        test_support::report::record(
+        test_support::report::record_timing(
             "CPU share of a spinning job",
             test_support::Outcome::NotChecked,
             &format!(
@@ -91,7 +91,7 @@ fn a_spinning_job_computes() {
     if measured < 0.5 && reference < 0.75 {
         // Even the reference got less than 75% of a core: the machine is too busy to
         // tell a spinning job from a waiting one. Say so; never pass or fail on it.
-        test_support::report::record(
+        test_support::report::record_timing(
             "CPU share of a spinning job",
             test_support::Outcome::NotChecked,
             &format!(
@@ -106,7 +106,8 @@ fn a_spinning_job_computes() {
     } else {
         test_support::Outcome::Failed
     };
-    test_support::report::record_figure(
+    // A share of wall-clock time: a timing claim (its figure depends on the load).
+    test_support::report::record_measured(
         "CPU share of a spinning job",
         outcome,
         &format!(
@@ -117,6 +118,7 @@ fn a_spinning_job_computes() {
         ),
         measured,
         0.5,
+        None,
     );
     assert!(
         measured >= 0.5,

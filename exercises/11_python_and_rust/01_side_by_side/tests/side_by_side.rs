@@ -342,15 +342,29 @@ fn python_and_rust_side_by_side() {
     let check = "Python threads on waiting jobs";
     let detail = format!("{:.2}x faster, needed 2.00x", python.io_threads);
     if python.io_threads >= 2.0 {
-        report::record_figure(check, Outcome::Passed, &detail, python.io_threads, 2.0);
+        report::record_measured(
+            check,
+            Outcome::Passed,
+            &detail,
+            python.io_threads,
+            2.0,
+            None,
+        );
     } else {
-        report::record_figure(check, Outcome::Failed, &detail, python.io_threads, 2.0);
+        report::record_measured(
+            check,
+            Outcome::Failed,
+            &detail,
+            python.io_threads,
+            2.0,
+            None,
+        );
         panic!("four Python threads that sleep 50 ms each did not overlap: {detail}");
     }
     // ...but do not compute in parallel, as long as the GIL is there.
     let check = "Python threads on computing jobs (the GIL)";
     if !python.gil {
-        report::record(
+        report::record_timing(
             check,
             Outcome::NotChecked,
             "this python3 runs without a GIL (a free-threaded build): its threads may compute in parallel",
@@ -358,7 +372,7 @@ fn python_and_rust_side_by_side() {
     } else if python.foreign > test_support::load::MAX_FOREIGN_LOAD {
         // A neighbour that slowed the one-thread run and not the two-thread one would
         // make the GIL look absent: this claim is judged on a quiet machine only.
-        report::record(
+        report::record_timing(
             check,
             Outcome::NotChecked,
             &format!(
@@ -374,9 +388,23 @@ fn python_and_rust_side_by_side() {
         // about 1.9x on a quiet 2-core machine. 1.5x sits between the two.
         let detail = format!("{:.2}x faster, at most 1.50x expected", python.cpu_threads);
         if python.cpu_threads <= 1.5 {
-            report::record_figure(check, Outcome::Passed, &detail, python.cpu_threads, 1.5);
+            report::record_measured(
+                check,
+                Outcome::Passed,
+                &detail,
+                python.cpu_threads,
+                1.5,
+                None,
+            );
         } else {
-            report::record_figure(check, Outcome::Failed, &detail, python.cpu_threads, 1.5);
+            report::record_measured(
+                check,
+                Outcome::Failed,
+                &detail,
+                python.cpu_threads,
+                1.5,
+                None,
+            );
             panic!("two Python threads computed faster than one thread with the GIL on: {detail}");
         }
     }
