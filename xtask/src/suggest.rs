@@ -1,4 +1,5 @@
-//! "Did you mean ...?": the nearest valid choices for a mistyped name.
+//! "Did you mean ...?": the nearest valid choices for a mistyped name (edit distance
+//! from strsim, the crate clap already uses for its own suggestions).
 
 /// Up to `count` choices closest to `given` by edit distance, best first; only those
 /// close enough to be a plausible typo (or that contain `given`).
@@ -11,7 +12,7 @@ pub fn nearest(given: &str, choices: &[String], count: usize) -> Vec<String> {
             let d = if c_lower.contains(&given_lower) || given_lower.contains(&c_lower) {
                 0
             } else {
-                distance(&given_lower, &c_lower)
+                strsim::levenshtein(&given_lower, &c_lower)
             };
             (d, c)
         })
@@ -30,26 +31,6 @@ pub fn nearest(given: &str, choices: &[String], count: usize) -> Vec<String> {
     out
 }
 
-/// Levenshtein distance over chars.
-pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +43,5 @@ mod tests {
             .collect();
         assert_eq!(nearest("chek", &choices, 2), vec!["check"]);
         assert_eq!(nearest("zzzzzzzz", &choices, 2), Vec::<String>::new());
-        assert_eq!(distance("kitten", "sitting"), 3);
     }
 }
