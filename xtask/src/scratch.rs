@@ -29,15 +29,17 @@ pub fn lock(course: &Course, name: &str) -> Result<RunLock> {
         .write(true)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: flock on a file descriptor we own; released when the file closes.
-        let busy = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
-        if busy {
+    // An advisory lock of the OS (flock on Unix, LockFileEx on Windows), released when
+    // the file closes, even if the process dies.
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
             eprintln!("waiting for another grading run of the {name} to finish...");
-            // SAFETY: as above, blocking this time.
-            unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+            file.lock()
+                .with_context(|| format!("cannot lock {}", path.display()))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
         }
     }
     Ok(RunLock { _file: file })
