@@ -3,8 +3,9 @@
 use ex10_01_fold_and_reduce::{
     BUCKETS, HistError, generate, histogram_parallel, histogram_sequential, word_bucket,
 };
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use test_support::{SpeedupCheck, ThreadSet, expect_at_least};
+use test_support::{Gauge, Outcome, SpeedupCheck, ThreadSet, expect_at_least, report};
 
 fn in_pool<R: Send>(threads: usize, job: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new()
@@ -57,21 +58,40 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(
         histogram_parallel(&[], 3, |_| 0),
         Ok(vec![0, 0, 0]),
-        "no words make an empty histogram, not an error"
+        "no words make a histogram of 3 empty buckets (not an error, and not a histogram \
+         without buckets: both closures that start a histogram start it with `buckets` zeros)"
+    );
+    assert_eq!(
+        histogram_parallel(&[], 0, |_| 0),
+        Err(HistError::NoBuckets),
+        "0 buckets is an error even with no words to count: check `buckets` first"
     );
     insta::assert_snapshot!(table);
 }
 
 #[test]
-fn several_threads_count_words() {
-    // Clock-free: which threads ran the per-word work.
+fn several_threads_count_words_at_the_same_time() {
+    // Clock-free: which threads ran the per-word work, and how many words were in
+    // flight at once. The first word waits until another thread is counting a word
+    // too (a few seconds at most): per-task histograms let the others go on, one
+    // lock held around the per-word work does not.
     let text = generate(2_000, 3);
     let words: Vec<&str> = text.split(' ').collect();
     let threads = ThreadSet::new();
+    let at_once = Gauge::new();
+    let gave_up = AtomicBool::new(false);
+    let start = Instant::now();
     histogram_parallel(&words, BUCKETS, word_bucket).expect("valid input"); // on this thread
     let histogram = in_pool(4, || {
         histogram_parallel(&words, BUCKETS, |w| {
+            let _in_flight = at_once.enter();
             threads.record();
+            while at_once.most_at_once() < 2 && !gave_up.load(Ordering::SeqCst) {
+                if start.elapsed() > Duration::from_secs(5) {
+                    gave_up.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
             // A pause, so that the other threads surely wake up and take words too.
             std::thread::sleep(Duration::from_micros(20));
             word_bucket(w)
@@ -84,6 +104,20 @@ fn several_threads_count_words() {
         threads.distinct(),
         2,
     );
+    let what = "words counted at once in a 4-thread pool";
+    let most = at_once.most_at_once();
+    let detail = format!("{most}, needed at least 2");
+    if most >= 2 {
+        report::record_figure(what, Outcome::Passed, &detail, most as f64, 2.0);
+    } else {
+        report::record_figure(what, Outcome::Failed, &detail, most as f64, 2.0);
+        panic!(
+            "the first word waited for another thread to count a word at the same time, \
+             and none did: the per-word work (`bucket_of`) ran one word at a time. Is a \
+             lock held while `bucket_of` runs? Give each rayon task a histogram of its \
+             own (`try_fold`) and share nothing"
+        );
+    }
 }
 
 /// A corpus whose histogram takes about `target` on one thread here.

@@ -39,7 +39,15 @@ fn in_pool<R: Send>(threads: usize, job: impl FnOnce() -> R + Send) -> R {
 
 #[test]
 fn the_same_bits_on_any_pool() {
-    assert_eq!(blocked_sum(&[], sum_block), 0.0, "no values add up to 0.0");
+    // Bits, not `==`: -0.0 == 0.0, but `Iterator::sum` of no `f64`s is -0.0, and the
+    // blocked sum starts at 0.0.
+    let empty = blocked_sum(&[], sum_block);
+    assert!(
+        empty.to_bits() == 0.0f64.to_bits(),
+        "no values must add up to 0.0, as `blocked_sum_sequential` does, but got {empty:?}: \
+         start the total at 0.0 and add the block sums to it (`Iterator::sum` of `f64`s \
+         starts at -0.0, which has other bits)"
+    );
     let (values, _) = values(300_000, 1);
     let expected = blocked_sum_sequential(&values);
     for threads in [1, 2, 3, 4, 8] {
@@ -64,7 +72,12 @@ fn order_changes_the_answer() {
     let reversed: Vec<f64> = values.iter().rev().copied().collect();
     let backward = sum_block(&reversed);
     let blocked = blocked_sum(&values, sum_block);
-    assert!(blocked.to_bits() == in_pool(3, || blocked_sum(&values, sum_block)).to_bits());
+    let on_three = in_pool(3, || blocked_sum(&values, sum_block));
+    assert!(
+        blocked.to_bits() == on_three.to_bits(),
+        "the blocked sum gave {blocked:e} here and {on_three:e} on a pool of 3 threads: \
+         the bits must not depend on the pool"
+    );
     let line =
         |name: &str, x: f64| format!("{name:<34} {x:>24.6}  off by {:>12.6}\n", (x - exact).abs());
     let mut table = String::from("1 000 000 values, from 1e-9 to 1e15 in size\n");
@@ -92,7 +105,12 @@ fn every_block_once_on_several_threads() {
             sum_block(block)
         })
     });
-    assert!(total.to_bits() == blocked_sum_sequential(&values).to_bits());
+    let expected = blocked_sum_sequential(&values);
+    assert!(
+        total.to_bits() == expected.to_bits(),
+        "on a pool of 4 threads the blocked sum gave {total:e}, the sequential blocked sum \
+         is {expected:e}: add the block sums in the order of the blocks"
+    );
     assert_eq!(
         calls.into_inner(),
         101,
