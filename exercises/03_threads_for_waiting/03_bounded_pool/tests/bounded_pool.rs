@@ -1,9 +1,13 @@
 //! Tests for 03/03. Run them with `cargo xtask check 03/03`.
 
 use ex03_03_bounded_pool::{PoolError, fetch_one_by_one, fetch_with_pool};
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 use test_support::net::SlowServer;
-use test_support::{RatioCheck, expect_at_least, expect_at_most};
+use test_support::{Gauge, RatioCheck, expect_at_least, expect_at_most};
 
 const NAMES: [&str; 8] = [
     "bread", "soup", "salad", "pasta", "fish", "cheese", "cake", "coffee",
@@ -69,6 +73,93 @@ fn the_pool_is_bounded_and_full() {
         gauge.most_at_once(),
         3,
     );
+}
+
+/// A server on which one request costs far more than the others: it answers `slow`
+/// only once every other name has been answered, and every other name after 5 ms.
+/// If that does not happen within `patience`, it answers `slow` anyway and says so
+/// with the flag it returns. The gauge counts the requests in progress at once.
+fn slow_one_server(others: usize, patience: Duration) -> (SocketAddr, Arc<AtomicBool>, Gauge) {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).expect("cannot bind 127.0.0.1:0");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    let gave_up = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let gauge = Gauge::new();
+    let (flag, in_progress) = (Arc::clone(&gave_up), gauge.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let (answered, gave_up) = (Arc::clone(&answered), Arc::clone(&flag));
+            let request = in_progress.enter();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let _ = BufReader::new(&stream).read_line(&mut line);
+                let name = line.trim_end().trim_start_matches("GET ").to_string();
+                let (count, bell) = &*answered;
+                if name == "slow" {
+                    let deadline = Instant::now() + patience;
+                    let mut count = count.lock().unwrap();
+                    while *count < others {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            gave_up.store(true, Ordering::SeqCst);
+                            break;
+                        }
+                        count = bell.wait_timeout(count, left).unwrap().0;
+                    }
+                } else {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                drop(request);
+                let _ = (&stream).write_all(format!("OK contents of {name}\n").as_bytes());
+                let _ = stream.shutdown(Shutdown::Both);
+                if name != "slow" {
+                    *count.lock().unwrap() += 1;
+                    bell.notify_all();
+                }
+            });
+        }
+    });
+    (addr, gave_up, gauge)
+}
+
+#[test]
+fn a_slow_request_does_not_hold_up_the_others() {
+    // The first name is slow: it is answered only after all 7 others. In a pool, one
+    // worker waits for it while the others take every other name from the queue. If
+    // the names were dealt out in advance (worker 0 takes names 0-3, or 0, 2, 4, 6),
+    // some names would wait behind the slow one and the slow one would wait for them.
+    let names = [
+        "slow", "soup", "salad", "pasta", "fish", "cheese", "cake", "coffee",
+    ];
+    for workers in [2, 3] {
+        let (addr, gave_up, gauge) = slow_one_server(names.len() - 1, Duration::from_secs(2));
+        let results = fetch_with_pool(addr, &names, workers).expect("a valid pool");
+        let expected: Vec<_> = names
+            .iter()
+            .map(|n| Ok(format!("contents of {n}")))
+            .collect();
+        assert_eq!(
+            results, expected,
+            "one result per name, in the order of the names (the answer for `slow` came \
+             last)"
+        );
+        assert!(
+            !gave_up.load(Ordering::SeqCst) || gauge.most_at_once() > 1,
+            "with {workers} workers, only one request was ever in progress at once: the \
+             slow request held up every other one. Start `min(workers, names.len())` \
+             workers that fetch at the same time"
+        );
+        assert!(
+            !gave_up.load(Ordering::SeqCst),
+            "with {workers} workers, names that nobody had taken yet waited behind the slow \
+             request while other workers had nothing to do: the names were split among \
+             the workers in advance. Each worker must take the next name nobody has taken \
+             yet (a shared `AtomicUsize` index), whenever it is free"
+        );
+    }
 }
 
 #[test]
