@@ -1,0 +1,147 @@
+//! Compiling: one `cargo test --no-run --message-format=json` for every selected
+//! exercise, so that cargo builds them in parallel and says which package an error
+//! belongs to.
+
+use super::Batch;
+use crate::course::{Course, Exercise};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+#[derive(Debug)]
+pub(super) enum Compiled {
+    Executables(Vec<PathBuf>),
+    Error(String),
+}
+
+/// Compiles every package of the batch. Cargo stops scheduling new work at the first
+/// compile error, so the packages it never reached are compiled again, without the
+/// ones that failed, until each has an outcome.
+pub(super) fn compile_all(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>> {
+    let mut done = BTreeMap::new();
+    let mut remaining: Vec<(Exercise, PathBuf)> = batch.packages.clone();
+    while !remaining.is_empty() {
+        let found = compile(course, &batch.manifest, &remaining)?;
+        if found.is_empty() {
+            break;
+        }
+        done.extend(found);
+        remaining.retain(|(_, dir)| !done.contains_key(dir));
+    }
+    Ok(done)
+}
+
+/// `cargo test --no-run` for some packages; test executables or the first error of
+/// each package that cargo got to, keyed by package folder.
+pub(super) fn compile(
+    course: &Course,
+    manifest: &Path,
+    packages: &[(Exercise, PathBuf)],
+) -> Result<BTreeMap<PathBuf, Compiled>> {
+    let mut cmd = Command::new(cargo());
+    cmd.arg("test")
+        .arg("--no-run")
+        .arg("--no-fail-fast")
+        .arg("--message-format=json")
+        .arg("--manifest-path")
+        .arg(manifest);
+    for (exercise, _) in packages {
+        cmd.arg("-p").arg(&exercise.package);
+    }
+    cmd.env("CARGO_TARGET_DIR", course.target_dir())
+        .current_dir(&course.root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().context("cannot run cargo")?;
+    let stdout = child.stdout.take().expect("piped stdout");
+
+    let dirs: Vec<PathBuf> = packages.iter().map(|(_, d)| canonical(d)).collect();
+    let mut executables: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut errors: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut shared_error: Option<String> = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let manifest = msg["manifest_path"]
+            .as_str()
+            .map(|p| canonical(Path::new(p)));
+        let package_dir = manifest
+            .as_ref()
+            .and_then(|m| m.parent())
+            .map(Path::to_path_buf);
+        let ours = package_dir.as_ref().filter(|d| dirs.contains(d));
+        match msg["reason"].as_str() {
+            Some("compiler-artifact") => {
+                if let (Some(dir), Some(exe)) = (ours, msg["executable"].as_str())
+                    && msg["profile"]["test"].as_bool() == Some(true)
+                {
+                    executables
+                        .entry(dir.clone())
+                        .or_default()
+                        .push(PathBuf::from(exe));
+                }
+            }
+            Some("compiler-message") => {
+                if msg["message"]["level"].as_str() != Some("error") {
+                    continue;
+                }
+                let rendered = msg["message"]["rendered"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                let summary = first_error(&rendered);
+                match ours {
+                    Some(dir) => {
+                        errors.entry(dir.clone()).or_insert(summary);
+                    }
+                    None => {
+                        let who = package_dir
+                            .as_ref()
+                            .map(|d| crate::scratch::display_rel(&course.root, d))
+                            .unwrap_or_default();
+                        shared_error.get_or_insert(format!("in {who}: {summary}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    child.wait()?;
+
+    let mut out = BTreeMap::new();
+    for (dir, original) in dirs.iter().zip(packages.iter().map(|(_, d)| d)) {
+        let compiled = if let Some(error) = errors.remove(dir) {
+            Compiled::Error(error)
+        } else if let Some(exes) = executables.remove(dir) {
+            Compiled::Executables(exes)
+        } else if let Some(shared) = &shared_error {
+            Compiled::Error(shared.clone())
+        } else {
+            continue;
+        };
+        out.insert(original.clone(), compiled);
+    }
+    Ok(out)
+}
+
+pub(super) fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// `error[E0308]: mismatched types (src/lib.rs:10:5)` from a rendered diagnostic.
+pub(super) fn first_error(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let head = lines.next().unwrap_or("error").trim().to_string();
+    let location = lines
+        .find_map(|l| l.trim_start().strip_prefix("--> "))
+        .map(|l| format!(" ({})", l.trim()));
+    format!("{head}{}", location.unwrap_or_default())
+}
