@@ -391,7 +391,10 @@ fn watch_grades_on_save_and_answers_keys_in_a_terminal() {
         // A build folder of its own: cargo names a workspace member's artefacts after
         // its path relative to the workspace root, so sharing the course's would let
         // this copy's 01/01 stand in for the course's own.
-        .env("CARGO_TARGET_DIR", repo_root().join("target/wow-watch-test"))
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target/wow-watch-test"),
+        )
         .env("CARGO", env!("CARGO"))
         .output()
         .unwrap();
