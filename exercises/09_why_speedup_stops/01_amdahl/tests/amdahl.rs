@@ -1,6 +1,6 @@
 //! Tests for 09/01. Run them with `cargo xtask check 09/01`.
 
-use ex09_01_amdahl::{Job, ceiling, predicted_speedup, run, serial_fraction_from};
+use ex09_01_amdahl::{AmdahlError, Job, ceiling, predicted_speedup, run, serial_fraction_from};
 use std::time::Duration;
 use test_support::report::{self, Outcome};
 use test_support::timing::Sampler;
@@ -69,45 +69,78 @@ fn no_machine_beats_the_ceiling() {
         Ok(0.0),
         "a superlinear measurement clamps to 0"
     );
+    assert_eq!(
+        serial_fraction_from(0.5, 4.0),
+        Ok(1.0),
+        "a measurement slower than one core (0.5x on 4 cores) clamps to a serial fraction \
+         of 1, not above"
+    );
     expect_at_least("predictions checked against the ceiling", checked, 21 * 7);
+}
+
+/// The error of `result`, or a failure in plain words if it is `Ok`.
+#[track_caller]
+fn error_of(call: &str, result: Result<f64, AmdahlError>) -> AmdahlError {
+    match result {
+        Ok(v) => {
+            panic!("`{call}` should be an error (see the doc comment), but it returned Ok({v})")
+        }
+        Err(e) => e,
+    }
 }
 
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
+    let nan = f64::NAN;
+    let cases = [
+        ("predicted_speedup(1.5, 4)", predicted_speedup(1.5, 4.0)),
+        ("predicted_speedup(-0.1, 4)", predicted_speedup(-0.1, 4.0)),
+        ("predicted_speedup(NaN, 4)", predicted_speedup(nan, 4.0)),
+        ("predicted_speedup(0.5, 0)", predicted_speedup(0.5, 0.0)),
+        ("predicted_speedup(0.5, 0.5)", predicted_speedup(0.5, 0.5)),
+        ("predicted_speedup(0.5, NaN)", predicted_speedup(0.5, nan)),
+        ("ceiling(2)", ceiling(2.0)),
+        ("ceiling(-0.1)", ceiling(-0.1)),
+        ("ceiling(NaN)", ceiling(nan)),
+        (
+            "serial_fraction_from(1.5, 1)",
+            serial_fraction_from(1.5, 1.0),
+        ),
+        (
+            "serial_fraction_from(1.5, NaN)",
+            serial_fraction_from(1.5, nan),
+        ),
+        ("serial_fraction_from(0, 4)", serial_fraction_from(0.0, 4.0)),
+        (
+            "serial_fraction_from(-2, 4)",
+            serial_fraction_from(-2.0, 4.0),
+        ),
+        (
+            "serial_fraction_from(NaN, 4)",
+            serial_fraction_from(nan, 4.0),
+        ),
+    ];
     let mut table = String::new();
-    table += &format!(
-        "predicted_speedup(1.5, 4): {}\n",
-        predicted_speedup(1.5, 4.0).unwrap_err()
+    for (call, result) in cases {
+        table += &format!("{call}: {}\n", error_of(call, result));
+    }
+    // Two bad inputs at once: the first error of the doc comment is the one reported.
+    let both = error_of("predicted_speedup(1.5, 0)", predicted_speedup(1.5, 0.0));
+    assert_eq!(
+        both,
+        AmdahlError::SerialFraction(1.5),
+        "`predicted_speedup(1.5, 0)`: both inputs are wrong, and the doc comment lists the \
+         serial fraction first: check it first"
     );
-    table += &format!(
-        "predicted_speedup(-0.1, 4): {}\n",
-        predicted_speedup(-0.1, 4.0).unwrap_err()
+    table += &format!("predicted_speedup(1.5, 0): {both}\n");
+    let both = error_of("serial_fraction_from(0, 1)", serial_fraction_from(0.0, 1.0));
+    assert_eq!(
+        both,
+        AmdahlError::Cores(1.0),
+        "`serial_fraction_from(0, 1)`: both inputs are wrong, and the doc comment lists the \
+         cores first: check them first"
     );
-    table += &format!(
-        "predicted_speedup(NaN, 4): {}\n",
-        predicted_speedup(f64::NAN, 4.0).unwrap_err()
-    );
-    table += &format!(
-        "predicted_speedup(0.5, 0): {}\n",
-        predicted_speedup(0.5, 0.0).unwrap_err()
-    );
-    table += &format!(
-        "predicted_speedup(0.5, NaN): {}\n",
-        predicted_speedup(0.5, f64::NAN).unwrap_err()
-    );
-    table += &format!("ceiling(2): {}\n", ceiling(2.0).unwrap_err());
-    table += &format!(
-        "serial_fraction_from(1.5, 1): {}\n",
-        serial_fraction_from(1.5, 1.0).unwrap_err()
-    );
-    table += &format!(
-        "serial_fraction_from(0, 4): {}\n",
-        serial_fraction_from(0.0, 4.0).unwrap_err()
-    );
-    table += &format!(
-        "serial_fraction_from(NaN, 4): {}\n",
-        serial_fraction_from(f64::NAN, 4.0).unwrap_err()
-    );
+    table += &format!("serial_fraction_from(0, 1): {both}\n");
     insta::assert_snapshot!(table);
 }
 
