@@ -196,6 +196,18 @@ pub fn run(args: SoakArgs) -> Result<i32> {
             }
         }
         tally.seconds = started.elapsed().as_secs_f64();
+        // Each pattern's tally as soon as it is known: a long soak cut short still
+        // reports every pattern it finished.
+        println!(
+            "{name}: {} runs, {} failures, {}/{} exercises and {}/{} checks not checked, {:.1} min",
+            tally.runs,
+            tally.failures.len(),
+            tally.exercises_not_checked,
+            tally.runs * selected.len(),
+            tally.checks_not_checked,
+            tally.checks,
+            tally.seconds / 60.0
+        );
         tallies.push((name, tally));
     }
     println!(
