@@ -61,6 +61,39 @@ fn leaves_cover_every_index_once_and_are_big_enough() {
 }
 
 #[test]
+// An empty range written backwards, on purpose; a Vec holding one range, on purpose.
+#[allow(clippy::reversed_empty_ranges, clippy::single_range_in_vec_init)]
+fn an_empty_range_written_backwards_is_one_leaf() {
+    // `7..3` holds no index, like `0..0`: the doc comment makes it one leaf, called
+    // once, with the range as it came.
+    let seen = Mutex::new(Vec::new());
+    let total = std::panic::catch_unwind(|| {
+        split_and_join(7..3, &|r: Range<u64>| {
+            seen.lock().unwrap().push(r);
+            42
+        })
+    })
+    .unwrap_or_else(|_| {
+        panic!(
+            "`split_and_join(7..3, ..)` panicked: `7..3` is an empty range, and \
+             `range.end - range.start` overflows on it. Compute the length with \
+             `range.end.saturating_sub(range.start)`, so that it is one leaf"
+        )
+    });
+    let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+    assert_eq!(
+        seen,
+        vec![7..3],
+        "`split_and_join(7..3, ..)` must call `leaf` once, with `7..3` (an empty range is \
+         one leaf)"
+    );
+    assert_eq!(
+        total, 42,
+        "the total of one leaf is what that leaf returned"
+    );
+}
+
+#[test]
 fn a_big_range_makes_few_big_tasks_on_several_threads() {
     // Clock-free: count the tasks and the threads instead of timing them.
     let len = 40 * MIN_LEAF;

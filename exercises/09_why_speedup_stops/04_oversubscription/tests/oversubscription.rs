@@ -1,7 +1,9 @@
 //! Tests for 09/04. Run them with `cargo xtask check 09/04`.
 
 use ex09_04_oversubscription::{bounded_workers, thread_per_item};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use test_support::report::{self, Outcome};
 use test_support::{Gauge, SpeedupCheck, ThreadSet, expect_at_least, expect_at_most, kernel};
 
@@ -68,6 +70,102 @@ fn never_more_busy_threads_than_cores() {
         at_once.most_at_once(),
         cores.min(2),
     );
+}
+
+/// How long a test waits for something that a correct answer makes happen at once,
+/// before it gives up and reports what it saw instead.
+const GIVE_UP: Duration = Duration::from_secs(5);
+
+#[test]
+fn a_slow_item_does_not_hold_up_the_others() {
+    // Clock-free, with uneven items: item 0 waits until the 15 other items are done
+    // (it gives up after a few seconds). Two workers that each take the next free item
+    // finish them all while one of them waits with item 0. Items handed out up front
+    // (a chunk per worker, every other item) leave some behind item 0, on its worker.
+    const N: u64 = 16;
+    let others_done = AtomicUsize::new(0);
+    let start = Instant::now();
+    let mut done_while_waiting = None;
+    let waited = Mutex::new(&mut done_while_waiting);
+    let work = |item: u64| {
+        if item == 0 {
+            while others_done.load(Ordering::SeqCst) < N as usize - 1 && start.elapsed() < GIVE_UP {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            **waited.lock().unwrap() = Some(others_done.load(Ordering::SeqCst));
+        } else {
+            others_done.fetch_add(1, Ordering::SeqCst);
+        }
+        item * 3
+    };
+    let items: Vec<u64> = (0..N).collect();
+    let results = bounded_workers(&items, 2, &work)
+        .unwrap_or_else(|e| panic!("bounded_workers(.., 2, ..) failed: {e}"));
+    assert_eq!(
+        results,
+        items.iter().map(|i| i * 3).collect::<Vec<_>>(),
+        "the results must be in the order of the items"
+    );
+    let done = done_while_waiting.expect("item 0 was computed");
+    let what = "items computed by the other worker while item 0 was slow";
+    let detail = format!("{done} of {}, needed all of them", N - 1);
+    if done < N as usize - 1 {
+        report::record_figure(what, Outcome::Failed, &detail, done as f64, (N - 1) as f64);
+        panic!(
+            "on 2 workers, item 0 waited until the {} other items were done, and only {done} \
+             were computed meanwhile: the rest waited behind item 0 on its thread (handed \
+             to its worker up front?). Let each worker take the next item nobody has \
+             taken yet (one shared `AtomicUsize`, `fetch_add(1)`), so that an idle worker \
+             never waits behind a slow item",
+            N - 1
+        );
+    }
+    report::record_figure(what, Outcome::Passed, &detail, done as f64, (N - 1) as f64);
+}
+
+#[test]
+fn as_many_workers_as_asked_for() {
+    // Clock-free: with `workers` workers and more items than that, `workers` items are
+    // in flight at once (each item waits, up to a few seconds, until that many are,
+    // then pauses so that any extra thread surely takes an item too), on exactly
+    // `workers` threads: not one per core, not one per item.
+    for workers in [1, 3] {
+        let at_once = Gauge::new();
+        let threads = ThreadSet::new();
+        let start = Instant::now();
+        let items: Vec<u64> = (0..12).collect();
+        let work = |item: u64| {
+            let _running = at_once.enter();
+            threads.record();
+            while at_once.most_at_once() < workers && start.elapsed() < GIVE_UP {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+            item + 1
+        };
+        let results = bounded_workers(&items, workers, &work)
+            .unwrap_or_else(|e| panic!("bounded_workers(.., {workers}, ..) failed: {e}"));
+        assert_eq!(
+            results,
+            (1..=12).collect::<Vec<u64>>(),
+            "the results, in order"
+        );
+        expect_at_most(
+            &format!("threads that computed items with {workers} worker(s) asked for"),
+            threads.distinct(),
+            workers,
+        );
+        expect_at_most(
+            &format!("items running at once with {workers} worker(s) asked for"),
+            at_once.most_at_once(),
+            workers,
+        );
+        expect_at_least(
+            &format!("items running at once with {workers} worker(s) asked for"),
+            at_once.most_at_once(),
+            workers,
+        );
+    }
 }
 
 /// 64 computing items that take about `target` in all on one thread here.
