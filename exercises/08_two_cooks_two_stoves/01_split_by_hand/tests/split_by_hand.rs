@@ -53,6 +53,16 @@ fn bands_cover_every_row_exactly_once() {
             .collect();
         table += &format!("{rows:>4} {threads:>7}  {}\n", shown.join(" "));
     }
+    // As many threads as asked for, even more than this machine has cores: the
+    // caller decides, and every band has `rows.div_ceil(threads)` rows.
+    let bands = bands_of(64, 2, 64);
+    assert_eq!(
+        bands.len(),
+        64,
+        "64 rows on 64 threads must make 64 bands of 1 row, whatever the number of cores, \
+         but made {} bands: use the `threads` you were given",
+        bands.len()
+    );
     insta::assert_snapshot!(table);
 }
 
@@ -76,6 +86,11 @@ fn bands_run_at_the_same_time_on_threads_of_their_own() {
     );
     expect_at_least("bands in flight at once", gauge.most_at_once(), 4);
     expect_at_least("distinct threads for 4 bands", threads.distinct(), 4);
+    assert!(
+        !threads.contains_current(),
+        "a band ran on the thread that called `for_each_band`: each band gets a scoped \
+         thread of its own, and the caller only waits for them"
+    );
 }
 
 #[test]
@@ -100,17 +115,27 @@ fn the_blur_is_the_same_on_any_number_of_threads() {
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
     let mut table = String::new();
-    let cases: [(&str, usize, usize, usize); 3] = [
+    let cases: [(&str, usize, usize, usize); 5] = [
         ("no threads", 12, 3, 0),
         ("zero width", 12, 0, 2),
         ("ragged rows", 10, 3, 2),
+        // No rows is no work, but only once the input is known to be good.
+        ("no threads, no rows", 0, 3, 0),
+        ("zero width, no rows", 0, 0, 2),
     ];
     for (name, len, width, threads) in cases {
         let mut out = vec![0u8; len];
         let result = for_each_band(&mut out, width, threads, |_, _| {
             panic!("`work` must not be called on bad input")
         });
-        let err: SplitError = result.expect_err(name);
+        let err: SplitError = match result {
+            Err(e) => e,
+            Ok(()) => panic!(
+                "`for_each_band` on {len} pixels of width {width} with {threads} threads \
+                 returned Ok, but that is bad input ({name}): check the input before \
+                 anything else, even when there are no rows"
+            ),
+        };
         table += &format!("{name}: {err}\n");
     }
     insta::assert_snapshot!(table);
