@@ -1,8 +1,10 @@
 //! Tests for 08/02. Run them with `cargo xtask check 08/02`.
 
 use ex08_02_rayon_pools::{ParError, View, ascii, in_pool, par_rows, render, render_row};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use test_support::{Gauge, SpeedupCheck, ThreadSet, expect_at_least};
+use test_support::{Gauge, Outcome, SpeedupCheck, ThreadSet, expect_at_least, report};
 
 #[test]
 fn the_picture_is_the_same_on_any_pool() {
@@ -47,6 +49,14 @@ fn bad_input_is_an_error_not_a_panic() {
     table += &format!("par_rows, width 0: {err}\n");
     let err = par_rows(&mut [0; 10], 3, never).expect_err("ragged rows");
     table += &format!("par_rows, 10 pixels, width 3: {err}\n");
+    let err = match par_rows(&mut [], 0, never) {
+        Err(e) => e,
+        Ok(()) => panic!(
+            "`par_rows` on no pixels of width 0 returned Ok, but width 0 is an error: check \
+             the input before anything else, even when there are no rows"
+        ),
+    };
+    table += &format!("par_rows, no pixels, width 0: {err}\n");
     assert!(
         par_rows(&mut [], 3, never).is_ok(),
         "no rows is no work, not an error"
@@ -84,6 +94,68 @@ fn the_pool_threads_share_the_rows() {
         2,
     );
     expect_at_least("pool threads that rendered rows", threads.distinct(), 2);
+}
+
+#[test]
+fn a_slow_row_does_not_hold_up_the_rows_behind_it() {
+    // Clock-free, with uneven rows (a Mandelbrot picture has them): on a pool of 2
+    // threads, row 0 waits until row 31, the last row of the top half, is rendered (it
+    // gives up after a few seconds). Rayon cuts the rows into pieces smaller than one
+    // band per thread, and the idle thread steals the pieces behind row 0, row 31
+    // among them. One fixed band per thread leaves rows 1 to 31 behind row 0, on its
+    // thread: they start only once row 0 gave up.
+    const ROWS: usize = 64;
+    const LAST_OF_TOP_HALF: usize = ROWS / 2 - 1;
+    let done: Vec<AtomicBool> = (0..ROWS).map(|_| AtomicBool::new(false)).collect();
+    let seen_by_row_0 = Mutex::new(None);
+    let start = Instant::now();
+    let mut out = vec![0u16; ROWS * 4];
+    in_pool(2, || {
+        par_rows(&mut out, 4, |y, row| {
+            if y == 0 {
+                while !done[LAST_OF_TOP_HALF].load(Ordering::SeqCst)
+                    && start.elapsed() < Duration::from_secs(5)
+                {
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+                let others = done.iter().filter(|d| d.load(Ordering::SeqCst)).count();
+                *seen_by_row_0.lock().unwrap() =
+                    Some((done[LAST_OF_TOP_HALF].load(Ordering::SeqCst), others));
+            }
+            row.fill(y as u16);
+            done[y].store(true, Ordering::SeqCst);
+        })
+    })
+    .expect("valid input")
+    .expect("valid input");
+    let expected: Vec<u16> = (0..ROWS as u16).flat_map(|y| [y; 4]).collect();
+    assert!(out == expected, "row `y` must be handed to `render` as `y`");
+    let (stolen, others) = seen_by_row_0
+        .into_inner()
+        .unwrap()
+        .expect("row 0 was rendered");
+    let what = "rows rendered by the other thread while row 0 was slow";
+    let detail = format!(
+        "{others} of {}, row {LAST_OF_TOP_HALF} {}",
+        ROWS - 1,
+        if stolen {
+            "among them"
+        } else {
+            "not among them"
+        }
+    );
+    if stolen {
+        report::record(what, Outcome::Passed, &detail);
+    } else {
+        report::record(what, Outcome::Failed, &detail);
+        panic!(
+            "on a pool of 2 threads, row 0 of {ROWS} waited for row {LAST_OF_TOP_HALF} to be \
+             rendered, and it never was: {others} other rows were rendered meanwhile, and \
+             row {LAST_OF_TOP_HALF} waited behind row 0 on the same thread. Let rayon hand \
+             out the rows (`out.par_chunks_mut(width)`): it cuts them into pieces smaller \
+             than a band per thread, and an idle thread steals the pieces behind a slow row"
+        );
+    }
 }
 
 /// A view whose rendering takes about `target` on one thread here.
