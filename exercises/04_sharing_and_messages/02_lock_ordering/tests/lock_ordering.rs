@@ -178,6 +178,30 @@ fn bad_station_numbers_are_errors() {
 }
 
 #[test]
+fn both_stations_are_held_while_the_work_runs() {
+    // Clock-free: from inside `work`, another thread looks at both stations. They must
+    // both be taken: `work` runs while the cook holds them, not after letting go.
+    let kitchen = Kitchen::new(&["stove", "board", "oven"]);
+    for (a, b) in [(0, 2), (2, 1)] {
+        let held = kitchen
+            .use_two(a, b, || {
+                std::thread::scope(|s| {
+                    s.spawn(|| (kitchen.is_in_use(a), kitchen.is_in_use(b)))
+                        .join()
+                        .expect("`is_in_use` does not panic")
+                })
+            })
+            .expect("valid stations");
+        assert_eq!(
+            held,
+            (Ok(true), Ok(true)),
+            "while `work` ran inside use_two({a}, {b}), stations {a} and {b} should both \
+             have been held (`true`): keep both guards alive until `work` has returned"
+        );
+    }
+}
+
+#[test]
 fn a_shared_station_is_used_by_one_cook_at_a_time() {
     // (0, 1) and (1, 2) share station 1: never both at once.
     let kitchen = Arc::new(Kitchen::new(&["stove", "board", "oven"]));
