@@ -1,0 +1,226 @@
+//! Tests for 06/01: what `on_threads` does when the operating system refuses a thread.
+//! Run them with `cargo xtask check 06/01`.
+//!
+//! A test binary of its own, with a single test: it lowers this process's limit on
+//! address space (`RLIMIT_AS`, Linux) until only a few more thread stacks fit, so that
+//! the next `spawn` fails for real, then puts the limit back. No other test may run
+//! in the process meanwhile.
+
+use ex06_01_ten_thousand_tasks::on_threads;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use test_support::report::{self, Outcome};
+
+/// Whether a panic is a `todo!()` still in the exercise.
+fn is_todo(panic: &(dyn std::any::Any + Send)) -> bool {
+    let text = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+    text.is_some_and(|t| t.starts_with("not yet implemented"))
+}
+
+/// The address space this process has mapped, in bytes (Linux only).
+fn mapped_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmSize:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Lowers the soft limit on address space to `bytes` until dropped, then puts the old
+/// limit back (also while a panic unwinds).
+#[cfg(target_os = "linux")]
+struct AddressSpaceLimit(libc::rlimit);
+
+#[cfg(target_os = "linux")]
+impl AddressSpaceLimit {
+    fn set(bytes: u64) -> Option<AddressSpaceLimit> {
+        let mut old = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `old` is a valid, writable rlimit.
+        if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut old) } != 0 || old.rlim_max < bytes {
+            return None;
+        }
+        let new = libc::rlimit {
+            rlim_cur: bytes,
+            rlim_max: old.rlim_max,
+        };
+        // SAFETY: a valid rlimit; lowering a soft limit is always allowed.
+        (unsafe { libc::setrlimit(libc::RLIMIT_AS, &new) } == 0).then_some(AddressSpaceLimit(old))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for AddressSpaceLimit {
+    fn drop(&mut self) {
+        // SAFETY: the limit read before; raising the soft limit back up to the hard
+        // limit is always allowed.
+        unsafe { libc::setrlimit(libc::RLIMIT_AS, &self.0) };
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_thread_is_an_error_and_the_others_are_joined() {
+    const WANTED: usize = 20;
+    const CACHED: usize = 3;
+    // Three threads started the way `on_threads` starts its own, alive at once, then
+    // joined: the C library keeps their stacks for the next threads it starts. With
+    // the address space then limited to what is mapped now plus 256 KiB, the next
+    // three threads get those stacks (and a small signal stack each, which fits), and
+    // the fourth needs a new stack (2 MiB), which does not fit: the OS refuses it.
+    let Some(before) = mapped_bytes() else {
+        report::record(
+            "a thread the OS refuses",
+            Outcome::NotChecked,
+            "no /proc/self/status to read the address space from",
+        );
+        return;
+    };
+    let gate = Arc::new(std::sync::Barrier::new(CACHED + 1));
+    let probes: Vec<_> = (0..CACHED)
+        .map(|_| {
+            let gate = Arc::clone(&gate);
+            std::thread::Builder::new()
+                .spawn(move || {
+                    gate.wait();
+                })
+                .expect("a few threads")
+        })
+        .collect();
+    let during = mapped_bytes().unwrap_or(before);
+    gate.wait();
+    for probe in probes {
+        let _ = probe.join();
+    }
+    let per_thread = during.saturating_sub(before) / CACHED as u64;
+    if per_thread < 1024 * 1024 {
+        report::record(
+            "a thread the OS refuses",
+            Outcome::NotChecked,
+            &format!(
+                "threads start with stacks of about {} KiB here (RUST_MIN_STACK?): too \
+                 small to make the OS refuse exactly one",
+                per_thread / 1024
+            ),
+        );
+        return;
+    }
+    let Some(limit) = mapped_bytes().and_then(|now| AddressSpaceLimit::set(now + 256 * 1024))
+    else {
+        report::record(
+            "a thread the OS refuses",
+            Outcome::NotChecked,
+            "cannot lower this process's address-space limit here",
+        );
+        return;
+    };
+
+    let started = Arc::new(AtomicUsize::new(0));
+    let finished = Arc::new(AtomicUsize::new(0));
+    let job = {
+        let (started, finished) = (Arc::clone(&started), Arc::clone(&finished));
+        move |i: usize| {
+            started.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(100));
+            finished.fetch_add(1, Ordering::SeqCst);
+            i
+        }
+    };
+    // `std::thread::spawn` panics with "failed to spawn thread": keep that quiet, the
+    // test says it in its own words below.
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.payload_as_str().unwrap_or_default();
+        if !text.starts_with("failed to spawn thread") {
+            default(info);
+        }
+    }));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_threads(WANTED, job)));
+    // What the caller can see at the moment `on_threads` returned.
+    let (started_then, finished_then) = (
+        started.load(Ordering::SeqCst),
+        finished.load(Ordering::SeqCst),
+    );
+    drop(limit);
+
+    let result = match outcome {
+        Ok(result) => result,
+        // A `todo!()` still there: passed on as it is.
+        Err(panic) if is_todo(&*panic) => std::panic::resume_unwind(panic),
+        Err(_) => panic!(
+            "`on_threads` panicked when the operating system refused to start a thread: \
+             start threads with `std::thread::Builder::new().spawn(...)`, which returns an \
+             `io::Result`, and turn its `Err` into `Err(SpawnError {{ .. }})`"
+        ),
+    };
+    let error = match result {
+        Ok(results) => {
+            report::record(
+                "a thread the OS refuses",
+                Outcome::NotChecked,
+                &format!(
+                    "the OS started all {} threads despite the lower limit",
+                    results.len()
+                ),
+            );
+            return;
+        }
+        Err(error) => error,
+    };
+    if (error.index, error.wanted) != (started_then, WANTED) || finished_then != started_then {
+        // Something is off. Wait for threads that were left running (each job takes
+        // 100 ms), to tell a missing join from a wrong index.
+        let (settled, deadline) = (
+            Instant::now() + Duration::from_millis(200),
+            Instant::now() + Duration::from_millis(1000),
+        );
+        while Instant::now() < deadline
+            && (Instant::now() < settled
+                || started.load(Ordering::SeqCst) != finished.load(Ordering::SeqCst))
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let started_in_all = started.load(Ordering::SeqCst);
+    assert_eq!(
+        finished_then,
+        started_in_all,
+        "`on_threads` returned its error while {} of the {started_in_all} threads it had \
+         started were still running: join every thread already started before returning \
+         the error",
+        started_in_all - finished_then
+    );
+    assert_eq!(
+        (error.index, error.wanted),
+        (started_in_all, WANTED),
+        "the OS refused a thread after {started_in_all} had started, so `SpawnError` should \
+         say `index: {started_in_all}` (the first thread refused) and `wanted: {WANTED}`, \
+         but it says `index: {}, wanted: {}`: stop at the first refusal and report that one",
+        error.index,
+        error.wanted
+    );
+    report::record(
+        "a thread the OS refuses",
+        Outcome::Passed,
+        &format!(
+            "`Err` for thread {} of {WANTED}, after joining the {started_then} started",
+            error.index + 1
+        ),
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+#[test]
+fn a_refused_thread_is_an_error_and_the_others_are_joined() {
+    report::record(
+        "a thread the OS refuses",
+        Outcome::NotChecked,
+        "the test makes the OS refuse a thread with a Linux address-space limit",
+    );
+}
