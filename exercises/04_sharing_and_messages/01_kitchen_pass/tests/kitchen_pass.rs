@@ -199,7 +199,7 @@ fn a_refused_evening_cooks_nothing() {
 
 #[test]
 fn every_plate_names_the_cook_that_made_it() {
-    // The first 4 orders wait in the oven until 4 are in at once (or a second has
+    // The first 4 orders wait in the oven until 4 are in at once (or 2 s have
     // passed), so with 4 cooks they are cooked by 4 different threads. Each plate's
     // `cook` number must then match the thread that cooked it: one number per cook
     // thread, one cook thread per number.
@@ -217,7 +217,7 @@ fn every_plate_names_the_cook_that_made_it() {
                 state.0 += 1;
                 let deadline = *state
                     .1
-                    .get_or_insert_with(|| Instant::now() + Duration::from_secs(1));
+                    .get_or_insert_with(|| Instant::now() + Duration::from_secs(2));
                 bell.notify_all();
                 while state.0 < 4 {
                     let left = deadline.saturating_duration_since(Instant::now());
