@@ -91,6 +91,78 @@ async fn a_checksum_does_not_freeze_the_heartbeat() {
     );
 }
 
+/// A task that yields in a loop: it gets a turn whenever the runtime's thread is
+/// free, however briefly, and counts its turns.
+async fn start_spinner() -> (Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    let turns = Arc::new(AtomicUsize::new(0));
+    let spinner = tokio::spawn({
+        let turns = Arc::clone(&turns);
+        async move {
+            loop {
+                tokio::task::yield_now().await;
+                turns.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    // Let it get going before the measurement starts.
+    while turns.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    (turns, spinner)
+}
+
+#[track_caller]
+fn expect_a_turn(during: &str, turns: usize, hint: &str) {
+    let check = format!("turns of another task during {during}");
+    let detail = format!("{turns}, needed at least 1");
+    if turns >= 1 {
+        report::record(&check, Outcome::Passed, &detail);
+    } else {
+        report::record(&check, Outcome::Failed, &detail);
+        panic!("another task never got a turn during {during}: {hint}");
+    }
+}
+
+#[tokio::test]
+async fn even_a_short_call_gives_the_thread_back() {
+    // Clock-free, and too short for the heartbeat: 2 ms is 20 times the rule of thumb
+    // (at most about 100 us between two `.await`s). A task that yields in a loop gets a
+    // turn as soon as the runtime's thread is free; a call that holds the thread from
+    // start to end leaves it none, however short.
+    let steps = test_support::kernel::steps_for(Duration::from_millis(2));
+    let (turns, spinner) = start_spinner().await;
+    let before = turns.load(Ordering::SeqCst);
+    let value = checksum_async(steps).await;
+    let during_checksum = turns.load(Ordering::SeqCst) - before;
+    let before = turns.load(Ordering::SeqCst);
+    let answer = lookup(3, Duration::from_millis(2)).await;
+    let during_lookup = turns.load(Ordering::SeqCst) - before;
+    spinner.abort();
+    assert_eq!(
+        value,
+        checksum(steps),
+        "`checksum_async` must return `checksum(steps)`"
+    );
+    assert_eq!(
+        answer, 10,
+        "`lookup(3, ..)` must return what `legacy_lookup` answers"
+    );
+    expect_a_turn(
+        "a 2 ms computation",
+        during_checksum,
+        "`checksum_async` computed on the runtime's thread from start to end. Even a \
+         short computation (2 ms is 20 times the rule of thumb of about 100 us between \
+         two `.await`s) belongs on the blocking pool: `spawn_blocking` it, whatever its \
+         size",
+    );
+    expect_a_turn(
+        "a 2 ms lookup",
+        during_lookup,
+        "`lookup` ran the blocking call on the runtime's thread. A blocking call holds its \
+         thread however short it is: `spawn_blocking` it, whatever its size",
+    );
+}
+
 #[test]
 fn four_lookups_overlap_once_unblocked() {
     // Four lookups of 100 ms with `join!` on one runtime thread: about 100 ms when each

@@ -156,6 +156,76 @@ fn block_in_place_keeps_the_heartbeat() {
 }
 
 #[test]
+fn block_in_place_computes_right_here() {
+    // Clock-free: `block_in_place` computes inside the poll that called it, so
+    // `crunch_in_place` is ready the first time it is polled. A future that hands the
+    // computation to another thread (`spawn_blocking`) and awaits it is polled at
+    // least twice: once to start, once when the answer is back.
+    let rt = runtime(Flavor::MultiThread { workers: 1 });
+    let (polls, value) = rt
+        .block_on(rt.spawn(async {
+            let mut crunch = std::pin::pin!(crunch_in_place(100_000));
+            let mut polls = 0;
+            let value = std::future::poll_fn(|cx| {
+                polls += 1;
+                crunch.as_mut().poll(cx)
+            })
+            .await;
+            (polls, value)
+        }))
+        .expect("the computing task");
+    let value = value.unwrap_or_else(|e| panic!("on a multi-thread runtime: {e}"));
+    assert_eq!(
+        value,
+        checksum(100_000),
+        "`crunch_in_place` must return `checksum(steps)`"
+    );
+    let check = "polls until crunch_in_place was ready";
+    let detail = format!("{polls}, needed exactly 1");
+    if polls == 1 {
+        report::record(check, Outcome::Passed, &detail);
+    } else {
+        report::record(check, Outcome::Failed, &detail);
+        panic!(
+            "`crunch_in_place` was polled {polls} times before it was ready: it sent the \
+             computation to another thread and waited for it. The exercise asks to compute \
+             right here, in the current task: `tokio::task::block_in_place(|| \
+             checksum(steps))`, which lets this worker's other tasks move to another thread \
+             meanwhile"
+        );
+    }
+}
+
+#[test]
+fn every_runtime_has_timers_and_io() {
+    // `build` promises timers and I/O (`enable_all`): a timer and a socket on each.
+    for flavor in [
+        Flavor::CurrentThread,
+        Flavor::MultiThread { workers: 1 },
+        Flavor::MultiThread { workers: 2 },
+    ] {
+        let rt = runtime(flavor);
+        let works = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a socket on 127.0.0.1")
+                    .local_addr()
+                    .expect("its address")
+            })
+        }));
+        if works.is_err() {
+            panic!(
+                "a timer and a socket on the runtime built by `build({flavor:?})` panicked \
+                 (see tokio's message above): enable both timers and I/O on the builder, \
+                 `.enable_all()`"
+            );
+        }
+    }
+}
+
+#[test]
 fn zero_workers_is_an_error_not_a_panic() {
     match build(Flavor::MultiThread { workers: 0 }) {
         Err(RuntimeError::NoWorkers) => {}
