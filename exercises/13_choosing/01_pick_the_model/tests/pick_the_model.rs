@@ -20,6 +20,13 @@ fn program(name: &str, items: usize, wait_us: u64, compute_us: u64, blocking_api
     }
 }
 
+/// 2^32 items (`usize::MAX` where a `usize` has 32 bits).
+const TWO_TO_THE_32: usize = if usize::BITS > 32 {
+    1 << (32 % usize::BITS)
+} else {
+    usize::MAX
+};
+
 #[test]
 fn the_flowchart_as_a_table() {
     let programs = [
@@ -38,6 +45,10 @@ fn the_flowchart_as_a_table() {
         program("download and resize 8 photos", 8, 40_000, 10_000, false),
         program("a million items", 1_000_000, 1_000, 0, false),
         program("usize::MAX items", usize::MAX, 1, 1, false),
+        // Every item's wait counts: 20 x 100 us is 2 ms of work in all.
+        program("20 short waits of 100 us", 20, 100, 0, false),
+        // More items than a u32 holds: converting with `as u32` would count 0.
+        program("2^32 items", TWO_TO_THE_32, 1, 1, false),
     ];
     let mut table = String::from(
         "program                              items     wait    compute  blocking  model\n",
@@ -48,6 +59,8 @@ fn the_flowchart_as_a_table() {
             p.name,
             if p.items == usize::MAX {
                 "max".to_string()
+            } else if p.items == TWO_TO_THE_32 {
+                "2^32".to_string()
             } else {
                 p.items.to_string()
             },
