@@ -38,6 +38,13 @@ fn results_come_back_in_order_and_zero_workers_is_an_error() {
         Ok(results) => panic!("0 workers should be an Err, but it returned {results:?}"),
         Err(e) => table += &format!("{:>5} {:>8}  error: {e}\n", items.len(), 0),
     }
+    match bounded_workers(&[], 0, &square) {
+        Ok(results) => panic!(
+            "0 workers should be an Err even with no items, but it returned {results:?}: \
+             check `workers` before anything else"
+        ),
+        Err(e) => table += &format!("{:>5} {:>8}  error: {e}\n", 0, 0),
+    }
     insta::assert_snapshot!(table);
 }
 
