@@ -2,7 +2,7 @@
 
 use ex09_04_oversubscription::{bounded_workers, thread_per_item};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use test_support::report::{self, Outcome};
 use test_support::{Gauge, SpeedupCheck, ThreadSet, expect_at_least, expect_at_most, kernel};
@@ -173,6 +173,61 @@ fn as_many_workers_as_asked_for() {
             workers,
         );
     }
+}
+
+#[test]
+fn each_item_is_taken_exactly_once() {
+    // Clock-free: many tiny items on 4 workers, which first wait for each other (each
+    // holds its first item until all 4 hold one, a few seconds at most), and then ask
+    // for their next item at the same instant thousands of times, in 10 rounds; each
+    // index is counted. Taking an index must be one atomic step (`fetch_add`): a
+    // `load` and then a `store` let two workers read the same index, and compute that
+    // item twice.
+    const N: usize = 200_000;
+    const ROUNDS: usize = 10;
+    let items: Vec<u64> = (0..N as u64).collect();
+    let (mut twice, mut never) = (0, 0);
+    let start = Instant::now();
+    for _ in 0..ROUNDS {
+        let computed: Vec<AtomicUsize> = (0..N).map(|_| AtomicUsize::new(0)).collect();
+        let holding = Gauge::new();
+        let all_started = AtomicBool::new(false);
+        let work = |item: u64| {
+            if !all_started.load(Ordering::Relaxed) {
+                let _holding = holding.enter();
+                while holding.most_at_once() < 4 && start.elapsed() < GIVE_UP {
+                    std::hint::spin_loop();
+                    std::thread::yield_now();
+                }
+                all_started.store(true, Ordering::Relaxed);
+            }
+            computed[item as usize].fetch_add(1, Ordering::Relaxed);
+            item
+        };
+        let results = bounded_workers(&items, 4, &work)
+            .unwrap_or_else(|e| panic!("bounded_workers(.., 4, ..) failed: {e}"));
+        assert!(
+            results == items,
+            "the results must be in the order of the items"
+        );
+        let counts = computed.iter().map(|c| c.load(Ordering::Relaxed));
+        twice = counts.clone().filter(|&c| c > 1).count();
+        never = counts.filter(|&c| c == 0).count();
+        if twice + never > 0 {
+            break;
+        }
+    }
+    let what = "items computed more than once or never";
+    let detail = format!("{twice} more than once, {never} never, of {N}; needed none");
+    if twice + never > 0 {
+        report::record_figure(what, Outcome::Failed, &detail, (twice + never) as f64, 0.0);
+        panic!(
+            "of {N} items on 4 workers, {twice} were computed more than once and {never} \
+             never: two workers took the same index. Take the next index in one atomic \
+             step, `next.fetch_add(1, Ordering::Relaxed)`, not a `load` and then a `store`"
+        );
+    }
+    report::record_figure(what, Outcome::Passed, &detail, 0.0, 0.0);
 }
 
 /// 64 computing items that take about `target` in all on one thread here.
