@@ -31,6 +31,21 @@ pub struct Exercise {
 }
 
 impl Exercise {
+    /// The files a learner edits (the manifest's `edit`), relative to the exercise's
+    /// folder, with `/` separators; `src/lib.rs` for an exercise known only from its
+    /// solution.
+    pub fn edit_files(&self) -> Vec<String> {
+        self.manifest
+            .as_ref()
+            .map(|m| {
+                m.edit
+                    .iter()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["src/lib.rs".to_string()])
+    }
+
     /// `01/02`, the short name used in status lines and selectors.
     pub fn id(&self) -> String {
         format!("{}/{}", self.chapter, self.number)

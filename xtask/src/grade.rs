@@ -85,7 +85,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         }
         let into = stage.join(&e.rel);
         std::fs::create_dir_all(&into)?;
-        for file in edit_files(e) {
+        for file in e.edit_files() {
             let from = student_dir(e).join(&file);
             if from.is_file() {
                 let to = into.join(&file);
@@ -122,7 +122,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         .map(|e| {
             (
                 e.id(),
-                modified_files(&course.exercise_dir(e), &student_dir(e), &edit_files(e)),
+                modified_files(&course.exercise_dir(e), &student_dir(e), &e.edit_files()),
             )
         })
         .collect();
@@ -206,19 +206,6 @@ fn identify(course: &Course, dir: &Path) -> Result<Submission> {
         version,
         chapters: chapters.into_iter().collect(),
     })
-}
-
-/// The files a learner edits in `e` (its manifest's `edit`), relative to its folder.
-fn edit_files(e: &Exercise) -> Vec<String> {
-    e.manifest
-        .as_ref()
-        .map(|m| {
-            m.edit
-                .iter()
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .collect()
-        })
-        .unwrap_or_else(|| vec!["src/lib.rs".to_string()])
 }
 
 /// Files other than the ones a learner edits that differ from the shipped exercise,

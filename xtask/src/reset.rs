@@ -5,7 +5,7 @@
 //! fingerprints of `exercises/shipped.toml`: `HEAD` first, then older commits (a
 //! learner who committed a changed test still gets the course's back).
 
-use crate::course::{Course, Exercise};
+use crate::course::Course;
 use crate::shipped;
 use anyhow::{Context, Result};
 use std::io::{BufRead, IsTerminal, Write};
@@ -44,7 +44,7 @@ pub fn run(args: ResetArgs) -> Result<i32> {
     };
     let dir = course.exercise_dir(exercise);
     let now = shipped::fingerprint(&dir)?;
-    let edit = edit_files(exercise);
+    let edit = exercise.edit_files();
     let wanted = |file: &str| !args.tests || !edit.iter().any(|e| e == file);
     let to_restore: Vec<&String> = expected
         .iter()
@@ -120,19 +120,6 @@ pub fn run(args: ResetArgs) -> Result<i32> {
         crate::scratch::display_rel(&course.root, &backup)
     );
     Ok(0)
-}
-
-fn edit_files(exercise: &Exercise) -> Vec<String> {
-    exercise
-        .manifest
-        .as_ref()
-        .map(|m| {
-            m.edit
-                .iter()
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn confirm() -> Result<bool> {

@@ -147,16 +147,7 @@ pub fn compare(
         return Ok(None);
     };
     let now = fingerprint(&course.exercise_dir(exercise))?;
-    let edit: Vec<String> = exercise
-        .manifest
-        .as_ref()
-        .map(|m| {
-            m.edit
-                .iter()
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let edit = exercise.edit_files();
     let is_edit = |file: &str| edit.iter().any(|e| e == file);
     let mut comparison = Comparison {
         untouched: edit.iter().all(|e| now.get(e) == expected.get(e)),
