@@ -6,8 +6,8 @@
 //! `--json`, one JSON document) shows the median and the best of each, so that a
 //! maintainer can tell a slow solution from a busy machine.
 
-use crate::check::grade_solutions;
 use crate::course::Course;
+use crate::grading::grade_solutions;
 use crate::runner::RunOptions;
 use anyhow::Result;
 use serde::Serialize;

@@ -5,8 +5,8 @@
 //! modified and ignored, so editing a test or a given server can never raise a grade.
 
 use crate::assign::PACK_FILE;
-use crate::check::print_status;
 use crate::course::{Course, Exercise};
+use crate::report::print_status;
 use crate::runner::{self, Batch, Graded, RunOptions, Status};
 use crate::scratch;
 use anyhow::{Context, Result};
@@ -142,7 +142,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
                 )?;
             }
         }
-        writeln!(out, "{}", crate::check::summary(&graded))?;
+        writeln!(out, "{}", crate::report::summary(&graded))?;
     }
     Ok(0)
 }

@@ -7,8 +7,8 @@
 //! rust-analyzer, a browser tab or a build in another terminal do; so the patterns
 //! include on/off cycles of several periods and duty cycles, and a many-threaded one.
 
-use crate::check::grade_solutions;
 use crate::course::Course;
+use crate::grading::grade_solutions;
 use crate::runner::RunOptions;
 use anyhow::{Context, Result};
 use std::process::{Child, Command, Stdio};

@@ -2,9 +2,10 @@
 //! its tests and that its solution passes the very same tests, and that the tests
 //! reject every wrong-answer fixture its manifest lists.
 
-use crate::check::{grade_exercises, grade_overlay, grade_solutions, print_status};
 use crate::course::{Course, Exercise};
+use crate::grading::{grade_exercises, grade_overlay, grade_solutions};
 use crate::manifest::Fixture;
+use crate::report::print_status;
 use crate::runner::{Graded, RunOptions, Status};
 use anyhow::Result;
 use std::io::Write;

@@ -1,0 +1,164 @@
+//! The grading library: runs an exercise's tests on the learner's files, the
+//! solutions or any overlay of sources, and returns one `Graded` per exercise.
+//! `check`, `verify`, `grade`, `soak`, `bench` and `list` all grade through here;
+//! none of them prints from here.
+
+use crate::course::{Course, Exercise};
+use crate::runner::{self, Batch, Graded, RunOptions, Status};
+use crate::{scratch, shipped};
+use anyhow::Result;
+use std::time::Duration;
+
+/// The learner's exercises as `check` grades them: one whose tests, snapshots or given
+/// files differ from what shipped is "modified" and not run; the others are graded
+/// in place, and one that fails while the learner has not touched its files yet (it
+/// ships with a bug to fix) is "not started".
+pub fn grade_learner(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
+    let fingerprints = shipped::load(course)?;
+    let mut graded = Vec::new();
+    let mut to_run = Vec::new();
+    let mut untouched = Vec::new();
+    for exercise in selected {
+        match shipped::compare(course, exercise, &fingerprints)? {
+            Some(c) if !c.modified.is_empty() => graded.push(modified(exercise, c)),
+            Some(c) => {
+                if c.untouched {
+                    untouched.push(exercise.id());
+                }
+                to_run.push(exercise.clone());
+            }
+            None => to_run.push(exercise.clone()),
+        }
+    }
+    for mut g in grade_exercises(course, &to_run, options)? {
+        if let Status::Failed { test, message } = &g.status
+            && untouched.contains(&g.exercise.id())
+        {
+            g.status = Status::ToFix {
+                failure: if test.is_empty() {
+                    message.clone()
+                } else {
+                    format!("{test}: {message}")
+                },
+            };
+        }
+        graded.push(g);
+    }
+    Ok(graded)
+}
+
+fn modified(exercise: &Exercise, c: shipped::Comparison) -> Graded {
+    let mut advice = format!(
+        "restore them with `cargo xtask reset {} --tests` (your own files stay as they are)",
+        exercise.id()
+    );
+    if c.snapshot_modified {
+        advice.push_str(
+            "; a snapshot holds the expected answer: updating it (as insta suggests on a \
+             mismatch) makes the test agree with your code instead of your code with the test",
+        );
+    }
+    Graded {
+        exercise: exercise.clone(),
+        status: Status::Modified {
+            files: c.modified,
+            advice,
+        },
+        reports: Vec::new(),
+        tests_passed: 0,
+        tests_total: 0,
+        duration: Duration::ZERO,
+    }
+}
+
+/// The learner's exercises, in place (the tests run from `exercises/`; only the
+/// target directory is written).
+pub fn grade_exercises(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
+    let _lock = scratch::lock(course, "exercises")?;
+    let batch = Batch {
+        manifest: course.root.join("Cargo.toml"),
+        packages: selected
+            .iter()
+            .map(|e| (e.clone(), course.exercise_dir(e)))
+            .collect(),
+        name: "exercises",
+    };
+    runner::grade(course, &batch, options)
+}
+
+/// "missing" for each exercise whose folder was deleted, with how to get it back.
+pub fn deleted_exercises(deleted: &[Exercise]) -> Vec<Graded> {
+    deleted
+        .iter()
+        .map(|e| Graded {
+            exercise: e.clone(),
+            status: Status::Missing {
+                what: format!(
+                    "the folder exercises/{} was deleted; restore it with `git checkout -- exercises/{}`",
+                    e.rel.display(),
+                    e.rel.display()
+                ),
+            },
+            reports: Vec::new(),
+            tests_passed: 0,
+            tests_total: 0,
+            duration: Duration::ZERO,
+        })
+        .collect()
+}
+
+/// The solutions, swapped into scratch copies of the exercises.
+pub fn grade_solutions(
+    course: &Course,
+    selected: &[Exercise],
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
+    let solutions = course.solutions_dir();
+    grade_overlay(
+        course,
+        "solutions",
+        selected,
+        |e| solutions.join(&e.rel),
+        options,
+    )
+}
+
+/// The sources in `sources(exercise)` (a folder laid out like the exercise's solution)
+/// swapped into scratch copies of the exercises, graded by the exercises' own tests.
+/// A missing folder is graded "missing".
+pub fn grade_overlay(
+    course: &Course,
+    name: &str,
+    selected: &[Exercise],
+    sources: impl Fn(&Exercise) -> std::path::PathBuf,
+    options: &RunOptions,
+) -> Result<Vec<Graded>> {
+    let _lock = scratch::lock(course, name)?;
+    let overlay = scratch::overlay(course, name, selected, "", sources)?;
+    let batch = Batch {
+        manifest: overlay.manifest(),
+        packages: overlay.present.clone(),
+        name,
+    };
+    let mut graded = runner::grade(course, &batch, options)?;
+    for (exercise, what) in overlay.missing {
+        graded.push(Graded {
+            exercise,
+            status: Status::Missing { what },
+            reports: Vec::new(),
+            tests_passed: 0,
+            tests_total: 0,
+            duration: Duration::ZERO,
+        });
+    }
+    graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
+    Ok(graded)
+}
