@@ -6,6 +6,7 @@ mod book;
 mod check;
 mod ci;
 mod course;
+mod fixture;
 mod grade;
 mod grading;
 mod hint;
@@ -80,6 +81,9 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Maintainers: write a wrong-answer fixture out whole, or record one as patches
+    /// against its solution (`--from FILE|DIR`).
+    Fixture(fixture::FixtureArgs),
     /// Maintainers: mutation testing of the exercises' tests (cargo-mutants on each
     /// solution, against its exercise's tests); every survivor killed or explained.
     Mutants(mutants::MutantsArgs),
@@ -133,6 +137,7 @@ fn main() {
         Cmd::Soak(args) => soak::run(args),
         Cmd::Hog(args) => soak::hog(args),
         Cmd::Mutants(args) => mutants::run(args),
+        Cmd::Fixture(args) => fixture::run(args),
         Cmd::Reset(args) => reset::run(args),
         Cmd::Hint(args) => hint::run(args),
         Cmd::List(args) => list::run(args),

@@ -56,7 +56,8 @@ pub struct Manifest {
 /// without its concurrency or parallelism (jobs one after another, one thread), in
 /// `xtask/tests/fixtures/sequential/NN_chapter/MM_slug/`; any other name is a wrong
 /// answer of its own, in `xtask/tests/fixtures/wrong/NN_chapter/MM_slug/<name>/`. Each
-/// holds only the files the learner edits, laid out like the solution.
+/// holds only the files the learner edits, laid out like the solution, as patches
+/// against the solution's files (`src/lib.rs.patch`; see `fixture.rs`).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(transparent)]
 pub struct Fixture(pub String);

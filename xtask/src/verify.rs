@@ -170,12 +170,17 @@ fn grade_fixtures(
                 .expect("only picked exercises are graded")
         };
         let exercises: Vec<Exercise> = picked.iter().map(|(e, _)| (*e).clone()).collect();
+        // The fixtures are patches against the solutions: write them out whole first.
+        let mut sources = std::collections::HashMap::new();
+        for (e, f) in &picked {
+            sources.insert(e.rel.clone(), crate::fixture::materialise(course, e, f)?);
+        }
         let name = format!("fixtures-{}", round + 1);
         let round_graded = grade_overlay(
             course,
             &name,
             &exercises,
-            |e| fixture_of(e).dir(&course.root, &e.rel),
+            |e| sources[&e.rel].clone(),
             options,
         )?;
         for g in round_graded {

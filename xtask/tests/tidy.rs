@@ -542,14 +542,55 @@ fn fixtures_are_listed_and_listed_fixtures_exist() {
                 ));
             }
             for file in files_below(&dir) {
-                if !m.edit.contains(&file) {
+                let fix_whole = format!(
+                    "  fix: keep it as a patch against the solution: `cargo xtask fixture {} {} \
+                     --from <the whole wrong file>`",
+                    e.id, fixture.0
+                );
+                let Some(edited) = file.to_str().and_then(|f| f.strip_suffix(".patch")) else {
                     problems.push(format!(
-                        "{}{}: a fixture replaces only the files the learner edits, and `edit` in \
-                         {} does not list it\n  fix: delete it",
+                        "{}{}: a fixture is kept as patches against the solution \
+                         (`<file>.patch`), not as a whole copy\n{fix_whole}",
+                        shown(&dir),
+                        file.display(),
+                    ));
+                    continue;
+                };
+                if !m.edit.contains(&PathBuf::from(edited)) {
+                    problems.push(format!(
+                        "{}{}: a fixture changes only the files the learner edits, and `edit` in \
+                         {} does not list {edited}\n  fix: delete it",
                         shown(&dir),
                         file.display(),
                         e.cargo_toml()
                     ));
+                    continue;
+                }
+                // The patch still applies to the solution, and gives a different file.
+                let solution = std::fs::read_to_string(e.solution_dir().join(edited));
+                let patch = std::fs::read_to_string(dir.join(&file)).unwrap_or_default();
+                let applied = match (&solution, diffy::Patch::from_str(&patch)) {
+                    (Ok(base), Ok(parsed)) => {
+                        diffy::apply(base, &parsed).map_err(|e| e.to_string())
+                    }
+                    (Err(why), _) => Err(format!("solution unreadable: {why}")),
+                    (_, Err(why)) => Err(format!("not a unified diff: {why}")),
+                };
+                match applied {
+                    Ok(text) if solution.as_ref().is_ok_and(|s| *s == text) => {
+                        problems.push(format!(
+                            "{}{}: the patch leaves the solution as it is\n{fix_whole}",
+                            shown(&dir),
+                            file.display(),
+                        ))
+                    }
+                    Ok(_) => {}
+                    Err(why) => problems.push(format!(
+                        "{}{}: no longer applies to solutions/{}/{edited} ({why})\n{fix_whole}",
+                        shown(&dir),
+                        file.display(),
+                        e.rel
+                    )),
                 }
             }
         }
