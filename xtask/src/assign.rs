@@ -132,7 +132,86 @@ fn write_pack(course: &Course, chapters: &BTreeSet<String>, out: &Path) -> Resul
         ),
     )?;
     std::fs::write(out.join("README.md"), pack_readme(chapters, &chapter_dirs))?;
+    let workflow = out.join(WORKFLOW);
+    std::fs::create_dir_all(workflow.parent().expect("a file has a folder"))?;
+    std::fs::write(&workflow, grade_workflow(&rust_version(root)?))?;
     Ok(())
+}
+
+/// GitHub Classroom's autograding runs the workflows of a student's repository on
+/// every push: this one grades the push with the pack's pristine tests.
+pub const WORKFLOW: &str = ".github/workflows/grade.yml";
+
+/// The workspace's `rust-version`: the toolchain the workflow installs.
+fn rust_version(root: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let doc: toml_edit::DocumentMut = text.parse().context("Cargo.toml is not valid TOML")?;
+    doc.get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("rust-version"))
+        .and_then(|v| v.as_str())
+        .map(String::from)
+        .context("Cargo.toml has no [workspace.package] rust-version")
+}
+
+/// The grading workflow. The grader and the tests come from the repository's first
+/// commit (the pack as `assign` wrote it, which a Classroom template repository
+/// becomes), the files the student edits from the push: a test changed in the push
+/// cannot change the grade. Each `run` is plain bash on the environment variables
+/// GitHub sets, so that the tool's own tests can run the same commands on a copy.
+fn grade_workflow(rust_version: &str) -> String {
+    format!(
+        r#"# Made by `cargo xtask assign`. GitHub Classroom's autograding (or any push)
+# runs it: the push is graded with the pack's original tests, the grade is kept
+# as the artifact `grade` (grade.json, schema wait-or-work/grade/v1) and shown in
+# the run's summary. Timing checks that a busy shared runner cannot judge are
+# "not checked", never passed: grade those again on a quiet machine.
+name: grade
+on:
+  push:
+  workflow_dispatch:
+
+permissions:
+  contents: read
+
+jobs:
+  grade:
+    runs-on: ubuntu-latest
+    timeout-minutes: 60
+    env:
+      CARGO_TERM_COLOR: never
+      CARGO_TARGET_DIR: ${{{{ github.workspace }}}}/target
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          # The first commit holds the pristine tests.
+          fetch-depth: 0
+      - name: Install Rust {rust_version}
+        run: |
+          rustup toolchain install {rust_version} --profile minimal
+          rustup default {rust_version}
+      - uses: actions/cache@v4
+        with:
+          path: target
+          key: grade-${{{{ runner.os }}}}-rust-{rust_version}-${{{{ hashFiles('Cargo.lock') }}}}
+          restore-keys: grade-${{{{ runner.os }}}}-rust-{rust_version}-
+      - name: Check out the pristine pack
+        run: |
+          first=$(git rev-list --max-parents=0 HEAD | tail -n 1)
+          git worktree add --detach "$RUNNER_TEMP/pristine" "$first"
+      - name: Grade
+        run: |
+          cd "$RUNNER_TEMP/pristine"
+          cargo xtask grade "$GITHUB_WORKSPACE" --json \
+            --summary-markdown "$GITHUB_STEP_SUMMARY" > "$GITHUB_WORKSPACE/grade.json"
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: grade
+          path: grade.json
+          if-no-files-found: warn
+"#
+    )
 }
 
 /// The book's front pages, the chosen chapters' folders, and a SUMMARY.md cut down

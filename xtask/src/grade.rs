@@ -16,6 +16,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod markdown;
+
 #[derive(clap::Args, Debug)]
 pub struct GradeArgs {
     /// The student's copy: a clone of the course or a pack made by `assign`.
@@ -28,6 +30,18 @@ pub struct GradeArgs {
     /// exercise's own limit, or 60].
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// Also append a Markdown summary to FILE (a table, and how many timing checks
+    /// were not checked and why), e.g. `"$GITHUB_STEP_SUMMARY"` in a workflow.
+    #[arg(long, value_name = "FILE")]
+    pub summary_markdown: Option<PathBuf>,
+}
+
+/// One graded submission: what it is, its exercises' grades, and the files other
+/// than the edited ones that differ from the course's, per exercise id.
+pub struct Outcome {
+    pub submission: Submission,
+    pub graded: Vec<Graded>,
+    pub modified: BTreeMap<String, Vec<String>>,
 }
 
 /// What the submission says it is.
@@ -42,14 +56,49 @@ pub struct Submission {
 
 pub fn run(args: GradeArgs) -> Result<i32> {
     let course = Course::load()?;
-    let dir = &args.dir;
+    let options = RunOptions {
+        timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
+        verbose: false,
+        env: Vec::new(),
+    };
+    let Outcome {
+        submission,
+        graded,
+        modified,
+    } = grade_dir(&course, &args.dir, &options)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = json_report(&submission, &graded, &modified);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        for g in &graded {
+            print_status(g, &mut out)?;
+            if let Some(files) = modified.get(&g.exercise.id()).filter(|f| !f.is_empty()) {
+                writeln!(
+                    out,
+                    "      modified (ignored, graded with the original tests): {}",
+                    files.join(", ")
+                )?;
+            }
+        }
+        writeln!(out, "{}", crate::report::summary(&graded))?;
+    }
+    if let Some(file) = &args.summary_markdown {
+        let doc = serde_json::to_value(json_report(&submission, &graded, &modified))?;
+        markdown::append(file, &markdown::summary(&doc))?;
+    }
+    Ok(0)
+}
+
+/// Grades the submission in `dir` with this course's pristine tests.
+pub fn grade_dir(course: &Course, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     if !dir.is_dir() {
         crate::usage!(
             "{} does not exist or is not a folder; pass the student's course folder",
             dir.display()
         );
     }
-    let submission = identify(&course, dir)?;
+    let submission = identify(course, dir)?;
     let ours = env!("CARGO_PKG_VERSION");
     if submission.version != ours {
         eprintln!(
@@ -65,13 +114,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         .cloned()
         .collect();
     let student_dir = |e: &Exercise| dir.join("exercises").join(&e.rel);
-
-    let options = RunOptions {
-        timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
-        verbose: false,
-        env: Vec::new(),
-    };
-    let _lock = scratch::lock(&course, "grade")?;
+    let _lock = scratch::lock(course, "grade")?;
     // Pristine exercise + only the files a learner is meant to edit (the manifest's
     // `edit`), staged first: a changed given file (a server that counts requests in
     // flight) is the course's, never the student's.
@@ -94,13 +137,13 @@ pub fn run(args: GradeArgs) -> Result<i32> {
             }
         }
     }
-    let overlay = scratch::overlay(&course, "grade", &expected, "", |e| stage.join(&e.rel))?;
+    let overlay = scratch::overlay(course, "grade", &expected, "", |e| stage.join(&e.rel))?;
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
         name: "grade",
     };
-    let mut graded = runner::grade(&course, &batch, &options)?;
+    let mut graded = runner::grade(course, &batch, options)?;
     for (exercise, _) in overlay.missing {
         let what = format!(
             "missing: no folder exercises/{} in the submission",
@@ -126,25 +169,11 @@ pub fn run(args: GradeArgs) -> Result<i32> {
             )
         })
         .collect();
-
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        let doc = json_report(&submission, &graded, &modified);
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-    } else {
-        for g in &graded {
-            print_status(g, &mut out)?;
-            if let Some(files) = modified.get(&g.exercise.id()).filter(|f| !f.is_empty()) {
-                writeln!(
-                    out,
-                    "      modified (ignored, graded with the original tests): {}",
-                    files.join(", ")
-                )?;
-            }
-        }
-        writeln!(out, "{}", crate::report::summary(&graded))?;
-    }
-    Ok(0)
+    Ok(Outcome {
+        submission,
+        graded,
+        modified,
+    })
 }
 
 /// A pack (`course-pack.toml`) or a copy of the whole course (`xtask/Cargo.toml`).
@@ -255,7 +284,7 @@ fn files_below(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
+pub struct JsonReport<'a> {
     schema: &'static str,
     course_version: &'static str,
     submission: &'a Submission,
@@ -321,7 +350,7 @@ struct JsonSummary {
     total: usize,
 }
 
-fn json_report<'a>(
+pub fn json_report<'a>(
     submission: &'a Submission,
     graded: &[Graded],
     modified: &BTreeMap<String, Vec<String>>,
