@@ -25,6 +25,9 @@ pub enum Outcome {
     /// The check could not run here (one core, a machine too busy to tell parallel
     /// from sequential). Never counted as a pass.
     NotChecked,
+    /// A timing check put off to the grader's second pass (`WOW_TIMING=later`, see
+    /// [`crate::timing::later`]): it ran its variants once and timed nothing.
+    Deferred,
 }
 
 impl Outcome {
@@ -33,6 +36,7 @@ impl Outcome {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
             Outcome::NotChecked => "not_checked",
+            Outcome::Deferred => "deferred",
         }
     }
 }
@@ -163,6 +167,7 @@ fn write_record(
         Outcome::Passed => "passed",
         Outcome::Failed => "FAILED",
         Outcome::NotChecked => "NOT CHECKED",
+        Outcome::Deferred => "timed later",
     };
     // Straight to the file descriptor: libtest captures `eprintln!`, not this.
     let _ = writeln!(

@@ -43,6 +43,41 @@ const EXTRA_TRIES_BUDGET: Duration = Duration::from_secs(5);
 
 /// Under `cargo xtask bench` (`WOW_BENCH` set) a check takes all its tries instead of
 /// stopping at the first pass, so that the figure is what the code can reach.
+/// The environment variable with which the grader asks for its clock-free pass.
+pub const LATER_VAR: &str = "WOW_TIMING";
+
+/// True in the grader's first, clock-free pass (`WOW_TIMING=later`): a timing check
+/// runs its variants once, so that the structural probes inside them see the work,
+/// reports [`Outcome::Deferred`] and times nothing; the grader runs the test again,
+/// timed, once every clock-free check has passed. A test with a timing claim of its
+/// own calls [`defer`] before measuring.
+pub fn later() -> bool {
+    std::env::var_os(LATER_VAR).is_some_and(|v| v == "later")
+}
+
+/// In the clock-free pass ([`later`]): records the timing check `what` as deferred
+/// and returns true, so that the test skips its measurement. Outside it, false.
+pub fn defer(what: &str) -> bool {
+    if later() {
+        report::record_timing(what, Outcome::Deferred, DEFERRED);
+    }
+    later()
+}
+
+const DEFERRED: &str = "timed once the clock-free checks pass";
+
+impl Checked {
+    fn deferred() -> Self {
+        Checked {
+            outcome: Outcome::Deferred,
+            measured: 0.0,
+            needed: 0.0,
+            capacity: None,
+            detail: DEFERRED.to_string(),
+        }
+    }
+}
+
 fn bench_mode() -> bool {
     std::env::var_os("WOW_BENCH").is_some()
 }
@@ -288,6 +323,9 @@ impl SpeedupCheck {
         // cannot be checked here.
         sequential();
         parallel();
+        if later() {
+            return Checked::deferred();
+        }
         if threads < 2 {
             let detail = if cores < 2 {
                 format!("needs 2 cores, this machine has {cores}")
@@ -421,6 +459,11 @@ impl RatioCheck {
     }
 
     pub fn measure(&self, mut sequential: impl FnMut(), mut concurrent: impl FnMut()) -> Checked {
+        if later() {
+            sequential();
+            concurrent();
+            return Checked::deferred();
+        }
         let mut best: Option<f64> = None;
         let (mut attempts, mut judged, mut busy, mut least_busy) = (0, 0, 0, f64::INFINITY);
         let started = Instant::now();
@@ -493,7 +536,7 @@ impl RatioCheck {
 }
 
 fn record_checked(what: &str, checked: &Checked) {
-    if checked.outcome == Outcome::NotChecked {
+    if matches!(checked.outcome, Outcome::NotChecked | Outcome::Deferred) {
         report::record_timing(what, checked.outcome, &checked.detail);
     } else {
         report::record_measured(

@@ -9,6 +9,7 @@
 
 mod compile;
 mod libtest;
+mod passes;
 mod process;
 mod status;
 #[cfg(test)]
@@ -21,7 +22,7 @@ pub use status::{Outcome, Report, Status};
 use crate::course::{Course, Exercise};
 use anyhow::Result;
 use compile::{Compiled, compile_all};
-use process::run_tests;
+use passes::run_in_passes;
 use status::judge;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -98,7 +99,7 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 let limit = options
                     .timeout
                     .unwrap_or_else(|| exercise_timeout(exercise));
-                let run = run_tests(
+                let (run, reports) = run_in_passes(
                     executables,
                     dir,
                     workspace_root,
@@ -106,7 +107,6 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                     limit,
                     options,
                 )?;
-                let reports = read_reports(&report_file);
                 let status = judge(&run, &reports, limit);
                 (status, reports, run.passed(), run.results.len())
             }

@@ -3,6 +3,7 @@
 //! is interrupted.
 
 use super::RunOptions;
+use super::passes::Pass;
 use super::libtest::{TestRun, parse_libtest};
 use anyhow::{Context, Result};
 use std::io::Read;
@@ -18,13 +19,23 @@ pub(super) fn run_tests(
     report_file: &Path,
     limit: Duration,
     options: &RunOptions,
+    pass: &Pass,
 ) -> Result<TestRun> {
     let deadline = Instant::now() + limit;
     let mut run = TestRun::default();
     for exe in executables {
         let mut cmd = Command::new(exe);
         // One test at a time: timing tests must not compete for the cores.
-        cmd.arg("--test-threads=1")
+        cmd.arg("--test-threads=1");
+        match pass {
+            Pass::ClockFree => {
+                cmd.env(test_support::timing::LATER_VAR, "later");
+            }
+            Pass::Timing(tests) => {
+                cmd.arg("--exact").args(tests);
+            }
+        }
+        cmd
             .current_dir(package_dir)
             .env("WOW_REPORT", report_file)
             .env("RUST_BACKTRACE", "0")

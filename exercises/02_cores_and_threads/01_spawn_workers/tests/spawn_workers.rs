@@ -204,16 +204,16 @@ fn busy_workers_take_turns_on_one_core() {
     // A ratio to one worker alone, judged unless another program shared the CPU.
     let judge = |check: &str, detail: String, passed: bool, claim: &str| {
         if passed {
-            report::record(check, Outcome::Passed, &detail);
+            report::record_timing(check, Outcome::Passed, &detail);
         } else if share < 0.85 {
             let detail = format!(
                 "{detail}; but a single worker got only {:.0}% of the CPU: other programs share \
                  it, so the ratio cannot be judged",
                 share * 100.0
             );
-            report::record(check, Outcome::NotChecked, &detail);
+            report::record_timing(check, Outcome::NotChecked, &detail);
         } else {
-            report::record(check, Outcome::Failed, &detail);
+            report::record_timing(check, Outcome::Failed, &detail);
             panic!("{claim}, but {detail}");
         }
     };

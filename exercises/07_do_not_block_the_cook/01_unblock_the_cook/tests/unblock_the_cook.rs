@@ -36,9 +36,9 @@ fn expect_heartbeats(during: &str, beats: usize, needed: usize, hint: &str) {
     let check = format!("heartbeats during {during} (one every 5 ms)");
     let detail = format!("{beats}, needed at least {needed}");
     if beats >= needed {
-        report::record(&check, Outcome::Passed, &detail);
+        report::record_timing(&check, Outcome::Passed, &detail);
     } else {
-        report::record(&check, Outcome::Failed, &detail);
+        report::record_timing(&check, Outcome::Failed, &detail);
         panic!(
             "the heartbeat task ticked {beats} times during {during}, at least {needed} \
              expected: {hint}"
@@ -116,9 +116,9 @@ fn expect_a_turn(during: &str, turns: usize, hint: &str) {
     let check = format!("turns of another task during {during}");
     let detail = format!("{turns}, needed at least 1");
     if turns >= 1 {
-        report::record(&check, Outcome::Passed, &detail);
+        report::record_timing(&check, Outcome::Passed, &detail);
     } else {
-        report::record(&check, Outcome::Failed, &detail);
+        report::record_timing(&check, Outcome::Failed, &detail);
         panic!("another task never got a turn during {during}: {hint}");
     }
 }

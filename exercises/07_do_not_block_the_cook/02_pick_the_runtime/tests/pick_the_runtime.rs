@@ -144,9 +144,9 @@ fn block_in_place_keeps_the_heartbeat() {
     let check = "heartbeats during a 150 ms computation on a 1-worker runtime";
     let detail = format!("{during}, needed at least 3");
     if during >= 3 {
-        report::record(check, Outcome::Passed, &detail);
+        report::record_timing(check, Outcome::Passed, &detail);
     } else {
-        report::record(check, Outcome::Failed, &detail);
+        report::record_timing(check, Outcome::Failed, &detail);
         panic!(
             "the heartbeat ticked {during} times while `crunch_in_place` computed, at least \
              3 expected: the computation held the only worker. Wrap it in \

@@ -105,7 +105,7 @@ fn padded_counters_beat_counters_side_by_side() {
     if test_support::cores() < 2 {
         // On one core the threads take turns and the line never moves between caches.
         let cores = test_support::cores();
-        report::record(
+        report::record_timing(
             what,
             Outcome::NotChecked,
             &format!("false sharing needs 2 cores to show, this machine has {cores}"),
@@ -136,8 +136,17 @@ fn padded_counters_beat_counters_side_by_side() {
         .replacen("speedup", "padded counting was", 1)
         .replacen("x, needed", "x faster, needed", 1);
     match checked.outcome {
-        Outcome::NotChecked => report::record(what, checked.outcome, &detail),
-        outcome => report::record_figure(what, outcome, &detail, checked.measured, checked.needed),
+        Outcome::NotChecked | Outcome::Deferred => {
+            report::record_timing(what, checked.outcome, &detail)
+        }
+        outcome => report::record_measured(
+            what,
+            outcome,
+            &detail,
+            checked.measured,
+            checked.needed,
+            checked.capacity,
+        ),
     }
     if checked.outcome == Outcome::Failed {
         panic!(

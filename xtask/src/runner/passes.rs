@@ -1,0 +1,169 @@
+//! Clock-free checks first, timing checks second.
+//!
+//! The first pass runs every test with `WOW_TIMING=later`: a timing check in it runs
+//! its variants once (so that the structural probes inside them still see the work)
+//! and reports "deferred" instead of timing them. A failure there (a wrong answer, a
+//! count of jobs in flight, a snapshot) is the verdict, seconds sooner than a run
+//! that also times everything. Only when the first pass passes does the second run
+//! the tests that deferred a check, by name, with their clocks. The verdict is the
+//! same as one full run's: a clock-free failure is preferred over a timing one in
+//! any case (see `status::judge`).
+
+use super::libtest::TestRun;
+use super::process::run_tests;
+use super::status::{Outcome, Report, judge};
+use super::{RunOptions, read_reports};
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Which pass a test process belongs to.
+pub(super) enum Pass {
+    /// Every test; timing checks deferred.
+    ClockFree,
+    /// Only these tests (exact names), timed.
+    Timing(Vec<String>),
+}
+
+/// Runs the tests of one exercise in up to two passes, all within `limit`. Returns
+/// the merged run and reports (also written back to `report_file`).
+pub(super) fn run_in_passes(
+    executables: &[PathBuf],
+    package_dir: &Path,
+    workspace_root: &Path,
+    report_file: &Path,
+    limit: Duration,
+    options: &RunOptions,
+) -> Result<(TestRun, Vec<Report>)> {
+    let started = Instant::now();
+    let first = run_tests(
+        executables,
+        package_dir,
+        workspace_root,
+        report_file,
+        limit,
+        options,
+        &Pass::ClockFree,
+    )?;
+    let first_reports = read_reports(report_file);
+    let deferred = deferred_tests(&first_reports);
+    if deferred.is_empty() || !judge(&first, &first_reports, limit).is_pass_or_not_checked() {
+        return Ok((first, first_reports));
+    }
+    let timing_file = report_file.with_extension("timing.jsonl");
+    let _ = std::fs::remove_file(&timing_file);
+    let second = run_tests(
+        executables,
+        package_dir,
+        workspace_root,
+        &timing_file,
+        limit.saturating_sub(started.elapsed()),
+        options,
+        &Pass::Timing(deferred.clone()),
+    )?;
+    let second_reports = read_reports(&timing_file);
+    let (run, reports) = merge(first, first_reports, second, second_reports, &deferred);
+    let lines: String = reports.iter().map(|r| r.to_json_line() + "\n").collect();
+    let _ = std::fs::write(report_file, lines);
+    Ok((run, reports))
+}
+
+/// The tests that deferred a timing check, each once, in the order they ran.
+fn deferred_tests(reports: &[Report]) -> Vec<String> {
+    let mut tests: Vec<String> = Vec::new();
+    for r in reports.iter().filter(|r| r.outcome == Outcome::Deferred) {
+        if !tests.contains(&r.test) {
+            tests.push(r.test.clone());
+        }
+    }
+    tests
+}
+
+/// The first pass with the tests that ran again replaced by their second run.
+fn merge(
+    mut first: TestRun,
+    first_reports: Vec<Report>,
+    second: TestRun,
+    second_reports: Vec<Report>,
+    rerun: &[String],
+) -> (TestRun, Vec<Report>) {
+    let again = |name: &String| rerun.contains(name);
+    first.results.retain(|(name, _)| !again(name));
+    first.results.extend(second.results);
+    first.failures.retain(|name, _| !again(name));
+    first.failures.extend(second.failures);
+    first.timed_out = second.timed_out;
+    first.unfinished = second.unfinished;
+    first.crashed = second.crashed;
+    let mut reports: Vec<Report> = first_reports
+        .into_iter()
+        .filter(|r| !again(&r.test))
+        .collect();
+    reports.extend(second_reports);
+    (first, reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(test: &str, check: &str, outcome: Outcome) -> Report {
+        Report {
+            test: test.into(),
+            check: check.into(),
+            outcome,
+            detail: String::new(),
+            measured: None,
+            needed: None,
+            capacity: None,
+            timing: outcome == Outcome::Deferred,
+        }
+    }
+
+    #[test]
+    fn the_timing_pass_replaces_only_the_tests_it_ran_again() {
+        let first = TestRun {
+            results: vec![("answers".into(), true), ("speedup".into(), true)],
+            ..TestRun::default()
+        };
+        let first_reports = vec![
+            report("answers", "table", Outcome::Passed),
+            report("speedup", "threads", Outcome::Passed),
+            report("speedup", "speedup", Outcome::Deferred),
+        ];
+        assert_eq!(deferred_tests(&first_reports), vec!["speedup".to_string()]);
+        let second = TestRun {
+            results: vec![("speedup".into(), false)],
+            failures: [("speedup".to_string(), "1.0x, needed 1.5x".to_string())].into(),
+            ..TestRun::default()
+        };
+        let second_reports = vec![
+            report("speedup", "threads", Outcome::Passed),
+            report("speedup", "speedup", Outcome::Failed),
+        ];
+        let (run, reports) = merge(
+            first,
+            first_reports,
+            second,
+            second_reports,
+            &["speedup".to_string()],
+        );
+        assert_eq!(
+            run.results,
+            vec![("answers".to_string(), true), ("speedup".to_string(), false)]
+        );
+        assert_eq!(run.failures.len(), 1);
+        let checks: Vec<(&str, &str, Outcome)> = reports
+            .iter()
+            .map(|r| (r.test.as_str(), r.check.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            checks,
+            vec![
+                ("answers", "table", Outcome::Passed),
+                ("speedup", "threads", Outcome::Passed),
+                ("speedup", "speedup", Outcome::Failed),
+            ]
+        );
+    }
+}
