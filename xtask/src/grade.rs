@@ -16,12 +16,23 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod class;
 mod markdown;
 
 #[derive(clap::Args, Debug)]
 pub struct GradeArgs {
-    /// The student's copy: a clone of the course or a pack made by `assign`.
+    /// The student's copy: a clone of the course or a pack made by `assign` (with
+    /// `--class`: the folder that holds one such copy per student).
     pub dir: PathBuf,
+    /// DIR is a class: grade every submission folder directly below it, one at a
+    /// time, resuming where an interrupted run stopped; writes DIR/grades.csv and
+    /// DIR/grades.json.
+    #[arg(long, conflicts_with_all = ["json", "summary_markdown"])]
+    pub class: bool,
+    /// With `--class`: grade again the students whose last grade has a check that
+    /// was not checked, even if their files did not change (on a quieter machine).
+    #[arg(long, requires = "class")]
+    pub retry_not_checked: bool,
     /// One JSON document on stdout (schema `wait-or-work/grade/v1`, see the book's
     /// page for instructors).
     #[arg(long)]
@@ -61,6 +72,9 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         verbose: false,
         env: Vec::new(),
     };
+    if args.class {
+        return class::run(&course, &args.dir, &options, args.retry_not_checked);
+    }
     let Outcome {
         submission,
         graded,

@@ -403,3 +403,109 @@ fn a_different_course_version_is_graded_with_a_warning() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("0/2 exercises done"));
     let _ = std::fs::remove_dir_all(&pack);
 }
+
+#[test]
+fn a_class_is_graded_one_student_at_a_time_and_resumed() {
+    let class = scratch("class");
+    std::fs::create_dir_all(&class).unwrap();
+    // An empty class is bad input: one line, exit 2.
+    let output = xtask()
+        .args(["grade", "--class"])
+        .arg(&class)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("holds no submission folders"), "{stderr}");
+
+    // alice solved chapter 1, bob has not started, carol handed in something else.
+    assign_chapter_1(&class.join("alice"));
+    solve(&class.join("alice"));
+    assign_chapter_1(&class.join("bob"));
+    std::fs::create_dir_all(class.join("carol")).unwrap();
+    std::fs::write(class.join("carol/essay.txt"), "my answers").unwrap();
+    std::fs::write(class.join("roster.txt"), "not a submission").unwrap();
+    let grade_class = || {
+        let output = xtask()
+            .args(["grade", "--class"])
+            .arg(&class)
+            .env("WOW_CORES", "1")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = grade_class();
+    assert_eq!(
+        code,
+        Some(2),
+        "one submission could not be graded: {stderr}"
+    );
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("carol") && errors[0].contains("not a Wait or Work course"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(class.join("grades.csv")).unwrap();
+    // The CSV's header and shape: one row per student and exercise, the timing
+    // outcome (passed on a quiet machine, not checked on a busy one) blanked.
+    let shape: String = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells: Vec<String> = line.splitn(5, ',').take(4).map(String::from).collect();
+            if cells[0] == "alice" {
+                cells[3] = "[passed or not checked]".into();
+            }
+            cells.join(",") + "\n"
+        })
+        .collect();
+    insta::assert_snapshot!(
+        "class_csv",
+        format!("{}\n{shape}", csv.lines().next().unwrap())
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(class.join("grades.json")).unwrap()).unwrap();
+    assert_eq!(doc["schema"], "wait-or-work/class/v1");
+    assert_eq!(doc["summary"]["not_graded"], 1);
+    assert_eq!(
+        doc["students"][2]["error"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+
+    // Again: alice and bob are not graded again; bob changes his file, carol is gone.
+    std::fs::remove_dir_all(class.join("carol")).unwrap();
+    let lib = class.join("bob/exercises/01_wait_or_work/02_four_jobs/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("{text}\n// bob was here\n")).unwrap();
+    let (code, stderr) = grade_class();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("alice: ") && stderr.contains("not graded again"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("bob: ") && !l.contains("not graded again")),
+        "{stderr}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(class.join("grades.json")).unwrap()).unwrap();
+    let reused: Vec<bool> = doc["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reused"].as_bool().unwrap())
+        .collect();
+    assert_eq!(reused, [true, false]);
+    let _ = std::fs::remove_dir_all(&class);
+}
