@@ -40,6 +40,11 @@ pub struct Manifest {
     /// A ladder of hints, from a nudge to the shape of the answer. The first one is
     /// the one `check` prints and the README's `Hint:` line.
     pub hints: Vec<String>,
+    /// The rung of `hints` (1 = the first) that a failure of each named test shows
+    /// instead of the first: `[package.metadata.wait-or-work.hint-for]`, one
+    /// `test_name = 2` line per test whose failure calls for a more specific hint.
+    #[serde(default)]
+    pub hint_for: std::collections::BTreeMap<String, usize>,
     /// The grader's wall-clock limit for the exercise's tests, if not the default.
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
@@ -178,6 +183,15 @@ impl Manifest {
     pub fn hint(&self) -> Option<&str> {
         self.hints.first().map(String::as_str)
     }
+
+    /// The hint for a failure of `test`: the rung `hint-for` names for it, or the
+    /// first.
+    pub fn hint_for(&self, test: Option<&str>) -> Option<&str> {
+        test.and_then(|t| self.hint_for.get(t))
+            .and_then(|rung| self.hints.get(rung.checked_sub(1)?))
+            .map(String::as_str)
+            .or_else(|| self.hint())
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +213,18 @@ fixtures = ["sequential", "unsorted"]
 
 [dependencies]
 "#;
+
+    #[test]
+    fn a_failed_test_can_name_its_own_hint() {
+        let text = CARGO_TOML.replace(
+            "[dependencies]",
+            "[package.metadata.wait-or-work.hint-for]\nholds_both = 2\n\n[dependencies]",
+        );
+        let m = Manifest::parse(&text).unwrap();
+        assert_eq!(m.hint_for(Some("holds_both")), Some("lock the lower one first"));
+        assert_eq!(m.hint_for(Some("another_test")), Some("sort the two numbers"));
+        assert_eq!(m.hint_for(None), Some("sort the two numbers"));
+    }
 
     #[test]
     fn a_manifest_is_read_with_its_package_name() {

@@ -44,7 +44,13 @@ pub fn print_status(g: &Graded, out: &mut impl Write) -> Result<()> {
     let e = &g.exercise;
     let head = format!("{} {:<22} {:<13}", e.id(), e.slug, g.status.label());
     let indent = "      ";
-    let hint = e.manifest.as_ref().and_then(|m| m.hint());
+    // The hint for the test that failed, when the manifest names one for it.
+    let failed_test = match &g.status {
+        Status::Failed { test, .. } => Some(test.as_str()),
+        Status::TimedOut { test, .. } => test.as_deref(),
+        _ => None,
+    };
+    let hint = e.manifest.as_ref().and_then(|m| m.hint_for(failed_test));
     let section = e.manifest.as_ref().map(|m| m.book_section());
     let hint_line = |out: &mut dyn Write| -> std::io::Result<()> {
         match (hint, &section) {
@@ -101,8 +107,14 @@ pub fn print_status(g: &Graded, out: &mut impl Write) -> Result<()> {
             }
         }
         Status::CompileError { error } => {
+            // A compile error is about Rust, not about the exercise's idea: point to
+            // the compiler's full message rather than to the exercise's hint.
             writeln!(out, "{head} {error}")?;
-            hint_line(out)?;
+            writeln!(
+                out,
+                "{indent}the compiler's full message: `cargo test -p {} --no-run`",
+                e.package
+            )?;
         }
         Status::TimedOut { limit, test } => {
             let during = test

@@ -458,6 +458,38 @@ fn hint_ladders_have_two_to_four_rungs() {
     report("hint ladders", problems);
 }
 
+/// `hint-for` names tests that exist and rungs that exist.
+#[test]
+fn hints_for_a_test_name_a_test_and_a_rung() {
+    let mut problems = Vec::new();
+    for (e, m) in with_manifests() {
+        let tests: String = files_below(&e.dir().join("tests"))
+            .iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+            .map(|f| read(&e.dir().join("tests").join(f)))
+            .collect();
+        for (test, &rung) in &m.hint_for {
+            if !tests.contains(&format!("fn {test}(")) {
+                problems.push(format!(
+                    "{}: `hint-for` names the test `{test}`, which no file in tests/ defines\n  \
+                     fix: use the test function's name, or remove the line",
+                    e.cargo_toml()
+                ));
+            }
+            if rung == 0 || rung > m.hints.len() {
+                problems.push(format!(
+                    "{}: `hint-for` gives `{test}` the hint {rung}, but `hints` has {}\n  \
+                     fix: a number from 1 to {}",
+                    e.cargo_toml(),
+                    m.hints.len(),
+                    m.hints.len()
+                ));
+            }
+        }
+    }
+    report("hints for a test", problems);
+}
+
 #[test]
 fn edited_files_exist_and_solutions_hold_only_them() {
     let mut problems = Vec::new();
