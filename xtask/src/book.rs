@@ -420,7 +420,7 @@ fn markdown_links(text: &str) -> Vec<String> {
 
 /// `--extern` arguments for the crates snippets may use, built by `book-snippet-deps`.
 fn snippet_libraries(course: &Course) -> Result<Vec<String>> {
-    eprintln!("building the crates the book's snippets use (tokio, rayon)...");
+    eprintln!("building the crates the book's snippets use (tokio, tokio-util, rayon)...");
     let output = Command::new(cargo())
         .args(["build", "-p", "book-snippet-deps", "--message-format=json"])
         .env("CARGO_TARGET_DIR", course.target_dir())
@@ -441,7 +441,7 @@ fn snippet_libraries(course: &Course) -> Result<Vec<String>> {
             continue;
         }
         let name = msg["target"]["name"].as_str().unwrap_or("");
-        if !["tokio", "rayon"].contains(&name) {
+        if !["tokio", "tokio_util", "rayon"].contains(&name) {
             continue;
         }
         if let Some(rlib) = msg["filenames"]
