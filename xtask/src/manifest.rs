@@ -9,6 +9,7 @@
 //! edit = ["src/lib.rs"]                       # what the learner edits; the rest of src/ is given
 //! fixtures = ["sequential", "off_by_one"]     # wrong answers `verify` must see rejected
 //! timeout-seconds = 15                        # optional: the grader's limit, 60 s without it
+//! loom = true                                 # optional: build and run the tests under loom
 //! hints = [
 //!     "a nudge (the README's `Hint:` line, word for word)",
 //!     "the API to reach for",
@@ -55,6 +56,11 @@ pub struct Manifest {
     /// must see rejected.
     #[serde(default)]
     pub fixtures: Vec<Fixture>,
+    /// The tests run under the loom model checker (chapter 16): the grader builds
+    /// them with `--cfg loom` (in a target directory of its own) and runs them with
+    /// `LOOM_MAX_PREEMPTIONS` set.
+    #[serde(default)]
+    pub loom: bool,
 }
 
 /// A wrong answer kept as a fixture, by name. `sequential` is the solution's answers
@@ -252,6 +258,20 @@ fixtures = ["sequential", "unsorted"]
         );
         assert_eq!(m.fixtures[0].to_string(), "sequential fixture");
         assert_eq!(m.fixtures[1].to_string(), "wrong answer `unsorted`");
+        assert!(
+            !m.loom,
+            "an exercise runs without loom unless its manifest says so"
+        );
+    }
+
+    #[test]
+    fn loom_is_read_when_the_manifest_asks_for_it() {
+        let text = CARGO_TOML.replace("timeout-seconds = 15", "loom = true");
+        let m = Manifest::parse(&text).unwrap();
+        assert!(m.loom);
+        assert_eq!(m.timeout_seconds, None);
+        let typo = CARGO_TOML.replace("timeout-seconds = 15", "loom = \"yes\"");
+        assert!(Manifest::parse(&typo).is_err(), "`loom` is a boolean");
     }
 
     #[test]

@@ -21,14 +21,16 @@ pub(super) enum Compiled {
 /// ones that failed, until each has an outcome.
 pub(super) fn compile_all(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>> {
     let mut done = BTreeMap::new();
-    let mut remaining: Vec<(Exercise, PathBuf)> = batch.packages.clone();
-    while !remaining.is_empty() {
-        let found = compile(course, &batch.manifest, &remaining)?;
-        if found.is_empty() {
-            break;
+    // Loom exercises build with other flags, in a target directory of their own.
+    for mut remaining in super::loom::groups(&batch.packages) {
+        while !remaining.is_empty() {
+            let found = compile(course, &batch.manifest, &remaining)?;
+            if found.is_empty() {
+                break;
+            }
+            done.extend(found);
+            remaining.retain(|(_, dir)| !done.contains_key(dir));
         }
-        done.extend(found);
-        remaining.retain(|(_, dir)| !done.contains_key(dir));
     }
     Ok(done)
 }
@@ -54,6 +56,7 @@ pub(super) fn compile(
         .current_dir(&course.root)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    super::loom::configure_build(&mut cmd, course, packages);
     let mut child = cmd.spawn().context("cannot run cargo")?;
     let stdout = child.stdout.take().expect("piped stdout");
 

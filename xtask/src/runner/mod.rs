@@ -9,6 +9,7 @@
 
 mod compile;
 mod libtest;
+mod loom;
 mod passes;
 mod process;
 mod status;
@@ -105,9 +106,9 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                     workspace_root,
                     &report_file,
                     limit,
-                    options,
+                    &loom::run_options(exercise, options),
                 )?;
-                let status = judge(&run, &reports, limit);
+                let status = loom::in_plain_words(exercise, judge(&run, &reports, limit));
                 (status, reports, run.passed(), run.results.len())
             }
             None => (
