@@ -177,7 +177,7 @@ fn the_ledger_and_the_errors() {
         let uses = cooks(4, &[(0, 1), (2, 1), (3, 0), (1, 3)]);
         let mut text = String::new();
         for (i, n) in uses.iter().enumerate() {
-            text += &format!("station {i}: {n} uses\n");
+            text += &format!("station {i}: {n} use{}\n", if *n == 1 { "" } else { "s" });
         }
         let kitchen = Kitchen::new(4);
         for (a, b) in [(0, 4), (7, 1), (2, 2)] {
