@@ -145,22 +145,13 @@ fn serve(course: &Course, port: u16) -> Result<i32> {
 }
 
 fn newest_change(dir: &Path) -> SystemTime {
-    let mut newest = SystemTime::UNIX_EPOCH;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let t = if path.is_dir() {
-                newest_change(&path)
-            } else {
-                entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(SystemTime::UNIX_EPOCH)
-            };
-            newest = newest.max(t);
-        }
-    }
-    newest
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 /// Serves the files under `root` on `listener`: a thread per connection and one
@@ -373,49 +364,28 @@ fn link_faults(src: &Path) -> Vec<String> {
 }
 
 fn collect_md(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_md(&path, out);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
-        }
-    }
+    out.extend(
+        walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+            .map(|e| e.into_path()),
+    );
 }
 
-/// The targets of `[text](target)` and `![alt](target)` outside code blocks and spans.
+/// The targets of the links and images of a page (code blocks and spans hold none),
+/// as pulldown-cmark (the parser mdBook renders with) reads them.
 fn markdown_links(text: &str) -> Vec<String> {
-    let mut links = Vec::new();
-    let mut in_fence = false;
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if in_fence {
-            continue;
-        }
-        // Drop inline code spans.
-        let mut plain = String::new();
-        for (i, part) in line.split('`').enumerate() {
-            if i % 2 == 0 {
-                plain.push_str(part);
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new(text)
+        .filter_map(|event| match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some(dest_url.into_string())
             }
-        }
-        let mut rest = plain.as_str();
-        while let Some(i) = rest.find("](") {
-            let after = &rest[i + 2..];
-            let Some(end) = after.find(')') else { break };
-            let target = after[..end]
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_string();
-            links.push(target);
-            rest = &after[end..];
-        }
-    }
-    links
+            _ => None,
+        })
+        .collect()
 }
 
 /// `--extern` arguments for the crates snippets may use, built by `book-snippet-deps`.
@@ -524,8 +494,12 @@ mod tests {
 
     #[test]
     fn links_outside_code_only() {
-        let page =
-            "See [a](a.md#x) and `[b](b.md)`.\n```\n[c](c.md)\n```\n![pic](img/p.svg \"title\")";
-        assert_eq!(markdown_links(page), ["a.md#x", "img/p.svg"]);
+        let page = "See [a](a.md#x) and `[b](b.md)`.\n```\n[c](c.md)\n```\n![pic](img/p.svg \"title\")\n\
+             A [reference][r] and a [two-line\nlink](d.md).\n\n    [e](indented-code.md)\n\n\
+             [r]: r.md#y\n";
+        assert_eq!(
+            markdown_links(page),
+            ["a.md#x", "img/p.svg", "r.md#y", "d.md"]
+        );
     }
 }

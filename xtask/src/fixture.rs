@@ -85,7 +85,7 @@ pub fn materialise(course: &Course, exercise: &Exercise, fixture: &Fixture) -> R
         return Ok(out);
     }
     let solution = course.solution_dir(exercise);
-    for file in files_below(&dir)? {
+    for file in crate::walk::files(&dir, |_| true)? {
         let from = dir.join(&file);
         let Some(patched) = file.to_str().and_then(|f| f.strip_suffix(PATCH)) else {
             // Not a patch: a file of its own, taken whole.
@@ -198,24 +198,6 @@ fn record(
         written.push(path);
     }
     Ok(written)
-}
-
-/// The files below `dir`, relative to it, sorted.
-fn files_below(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
-        if entry.file_type().is_file() {
-            files.push(
-                entry
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap_or(entry.path())
-                    .to_path_buf(),
-            );
-        }
-    }
-    Ok(files)
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

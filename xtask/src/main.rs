@@ -23,6 +23,7 @@ mod shipped;
 mod soak;
 mod suggest;
 mod verify;
+mod walk;
 mod watch;
 mod web;
 

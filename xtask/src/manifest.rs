@@ -227,8 +227,14 @@ fixtures = ["sequential", "unsorted"]
             "[package.metadata.wait-or-work.hint-for]\nholds_both = 2\n\n[dependencies]",
         );
         let m = Manifest::parse(&text).unwrap();
-        assert_eq!(m.hint_for(Some("holds_both")), Some("lock the lower one first"));
-        assert_eq!(m.hint_for(Some("another_test")), Some("sort the two numbers"));
+        assert_eq!(
+            m.hint_for(Some("holds_both")),
+            Some("lock the lower one first")
+        );
+        assert_eq!(
+            m.hint_for(Some("another_test")),
+            Some("sort the two numbers")
+        );
         assert_eq!(m.hint_for(None), Some("sort the two numbers"));
     }
 

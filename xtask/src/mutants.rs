@@ -167,22 +167,10 @@ fn load_explained(course: &Course) -> Result<Explained> {
 
 /// The files of the solution, relative to the exercise folder: what a learner edits.
 fn edited_files(solution: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut stack = vec![solution.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
-        {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path.strip_prefix(solution)?.to_path_buf());
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
+    Ok(crate::walk::files(solution, |_| true)?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect())
 }
 
 fn mutate_one(

@@ -169,25 +169,13 @@ fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)])
 /// build output and insta's pending files.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
-    for entry in
-        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
-    {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name_str = name.to_string_lossy();
-        if name_str == "target"
-            || name_str.ends_with(".snap.new")
-            || name_str.ends_with(".pending-snap")
-        {
-            continue;
+    for rel in crate::walk::files(from, crate::walk::is_source)? {
+        let dest = to.join(&rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
         }
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &to.join(&name))?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), to.join(&name))
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
-        }
+        std::fs::copy(from.join(&rel), &dest)
+            .with_context(|| format!("cannot copy {}", from.join(&rel).display()))?;
     }
     Ok(())
 }

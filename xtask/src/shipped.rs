@@ -36,39 +36,14 @@ pub struct Comparison {
 /// The files of an exercise folder that define it, with their hashes: everything but
 /// build output, insta's pending files and the README (notes there are harmless).
 pub fn fingerprint(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let keep =
+        |name: &str| crate::walk::is_source(name) && name != "README.md" && !name.starts_with('.');
     let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .with_context(|| format!("cannot read {}", folder.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if path.is_dir() {
-                if name != "target" && !name.starts_with('.') {
-                    stack.push(path);
-                }
-                continue;
-            }
-            if name == "README.md"
-                || name.ends_with(".snap.new")
-                || name.ends_with(".pending-snap")
-                || name.starts_with('.')
-            {
-                continue;
-            }
-            let rel = path
-                .strip_prefix(dir)
-                .expect("below the folder")
-                .to_string_lossy()
-                .replace('\\', "/");
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            files.insert(rel, hash(&bytes));
-        }
+    for rel in crate::walk::files(dir, keep)? {
+        let path = dir.join(&rel);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        files.insert(crate::walk::slashed(&rel), hash(&bytes));
     }
     Ok(files)
 }

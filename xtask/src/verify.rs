@@ -207,10 +207,9 @@ fn layout_faults(course: &Course, graded: &Graded) -> Vec<String> {
     }
     let solution = course.solution_dir(e);
     if solution.is_dir() {
-        let mut files = Vec::new();
-        collect_files(&solution, &mut files);
-        for file in files {
-            let rel = file.strip_prefix(&solution).unwrap_or(&file);
+        for rel in crate::walk::files(&solution, |_| true).unwrap_or_default() {
+            let rel = rel.as_path();
+            let file = solution.join(rel);
             let shipped = course.exercise_dir(e).join(rel);
             if !shipped.is_file() {
                 faults.push(format!(
@@ -234,17 +233,4 @@ fn layout_faults(course: &Course, graded: &Graded) -> Vec<String> {
         }
     }
     faults
-}
-
-fn collect_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                collect_files(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
 }

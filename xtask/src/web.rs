@@ -11,8 +11,7 @@ use crate::course::Course;
 use crate::runner::kill_group;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -86,25 +85,12 @@ fn find_browser() -> Option<(PathBuf, PathBuf)> {
 
 /// Every HTML page of the built site, relative to it.
 fn html_pages(site: &Path) -> Vec<String> {
-    let mut pages = Vec::new();
-    fn walk(root: &Path, dir: &Path, pages: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, pages);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                pages.push(rel);
-            }
-        }
-    }
-    walk(site, site, &mut pages);
-    pages.sort();
-    pages
+    crate::walk::files(site, |_| true)
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|p| crate::walk::slashed(p))
+        .collect()
 }
 
 /// The first page of every part of SUMMARY.md (and the title page), as `.html`.
@@ -357,74 +343,36 @@ impl Session {
         base64_decode(b64)
     }
 
-    /// One WebDriver call: a minimal HTTP/1.1 client (loopback only, no TLS).
+    /// One WebDriver call, over loopback HTTP (minreq: a small blocking client that
+    /// handles lengths and chunked bodies, without TLS or an async runtime).
     fn request(&mut self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
         self.exchange(method, path, body)
             .with_context(|| format!("WebDriver {method} {path}"))
     }
 
     fn exchange(&mut self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        // Starting Chromium on a loaded machine can take a while.
-        stream.set_read_timeout(Some(Duration::from_secs(180)))?;
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        )?;
-        // ChromeDriver keeps the connection open: read the head, then exactly
-        // Content-Length bytes (or chunks until the last one).
-        let mut raw = Vec::new();
-        let mut chunk = [0u8; 8192];
-        let head_end = loop {
-            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i;
-            }
-            let n = stream.read(&mut chunk)?;
-            if n == 0 {
-                bail!("WebDriver {method} {path}: the connection closed early");
-            }
-            raw.extend_from_slice(&chunk[..n]);
-        };
-        let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
-        let length = head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        });
-        let chunked = head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-            || head
-                .to_ascii_lowercase()
-                .contains("transfer-encoding:chunked");
-        let mut body_bytes = raw[head_end + 4..].to_vec();
-        loop {
-            let complete = match length {
-                Some(n) => body_bytes.len() >= n,
-                None if chunked => body_bytes.windows(5).any(|w| w == b"0\r\n\r\n"),
-                None => false,
-            };
-            if complete {
-                break;
-            }
-            let n = stream.read(&mut chunk)?;
-            if n == 0 {
-                break;
-            }
-            body_bytes.extend_from_slice(&chunk[..n]);
+        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        let request = match method {
+            "GET" => minreq::get(url),
+            "POST" => minreq::post(url),
+            "DELETE" => minreq::delete(url),
+            other => bail!("no WebDriver call uses the method {other}"),
         }
-        let text = String::from_utf8_lossy(&body_bytes).into_owned();
-        let payload = if chunked { dechunk(&text) } else { text };
-        let value: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-        if !head.starts_with("HTTP/1.1 2") {
+        // Starting Chromium on a loaded machine can take a while.
+        .with_timeout(180);
+        let request = match body {
+            Some(body) => request.with_json(&body)?,
+            None => request,
+        };
+        let response = request.send()?;
+        let value: Value = response.json().unwrap_or(Value::Null);
+        if !(200..300).contains(&response.status_code) {
             bail!(
-                "WebDriver {method} {path}: {}",
-                value["value"]["message"].as_str().unwrap_or(&head)
+                "HTTP {}: {}",
+                response.status_code,
+                value["value"]["message"]
+                    .as_str()
+                    .unwrap_or(&response.reason_phrase)
             );
         }
         Ok(value)
@@ -446,44 +394,11 @@ fn is_offline_noise(message: &str) -> bool {
         || message.contains("/favicon.ico - Failed to load resource")
 }
 
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
 fn base64_decode(text: &str) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' | b'\n' | b'\r' => continue,
-            _ => bail!("invalid base64 in the screenshot"),
-        };
-        buf = (buf << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-        }
-    }
-    Ok(out)
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .context("invalid base64 from WebDriver")
 }
 
 #[cfg(test)]
@@ -491,11 +406,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_base64_and_chunks() {
+    fn decodes_base64() {
         assert_eq!(base64_decode("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(
-            dechunk("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
-            "hello world"
-        );
+        assert!(base64_decode("not base64!").is_err());
     }
 }

@@ -150,7 +150,10 @@ mod tests {
         );
         assert_eq!(
             run.results,
-            vec![("answers".to_string(), true), ("speedup".to_string(), false)]
+            vec![
+                ("answers".to_string(), true),
+                ("speedup".to_string(), false)
+            ]
         );
         assert_eq!(run.failures.len(), 1);
         let checks: Vec<(&str, &str, Outcome)> = reports

@@ -3,8 +3,8 @@
 //! is interrupted.
 
 use super::RunOptions;
-use super::passes::Pass;
 use super::libtest::{TestRun, parse_libtest};
+use super::passes::Pass;
 use anyhow::{Context, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -35,8 +35,7 @@ pub(super) fn run_tests(
                 cmd.arg("--exact").args(tests);
             }
         }
-        cmd
-            .current_dir(package_dir)
+        cmd.current_dir(package_dir)
             .env("WOW_REPORT", report_file)
             .env("RUST_BACKTRACE", "0")
             // The grader never writes snapshots: a mismatch fails, nothing is saved.
