@@ -288,8 +288,10 @@ async fn broken_tickets_are_errors() {
                  returned {result:?} (at {returned:?} ms)"
             );
         };
+        // The kind of error, not its words: a kitchen that parses the tickets itself
+        // may say it differently.
         text += &format!(
-            "{case}:\n  cooked {:?}, then at {returned} ms: Err({:?}: {error})\n",
+            "{case}:\n  cooked {:?}, then at {returned} ms: an error of kind {:?}\n",
             kitchen.cooked(),
             error.kind()
         );
