@@ -209,6 +209,8 @@ fn mutate_one(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    // Chapter 16: the tests mean something only under loom's model.
+    crate::runner::configure_loom(&mut cmd, exercise, &course.target_dir().join("mutants"));
     let mut child = spawn_in_group(&mut cmd).context("cannot run cargo mutants")?;
     let limit = Duration::from_secs(args.minutes.max(1) * 60);
     let finished = child.wait_timeout(limit)?;

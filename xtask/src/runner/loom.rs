@@ -11,7 +11,7 @@
 use super::{RunOptions, Status};
 use crate::course::{Course, Exercise};
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// At most this many preemptions per execution: loom's documentation says 2 or 3
@@ -49,8 +49,13 @@ pub(super) fn configure_build(
         return;
     }
     cmd.env("CARGO_TARGET_DIR", target_dir(course));
-    // Cargo reads CARGO_ENCODED_RUSTFLAGS first (flags separated by 0x1f), then
-    // RUSTFLAGS: keep whatever the user set and add ours.
+    add_cfg_loom(cmd);
+}
+
+/// `--cfg loom` added to the flags cargo passes to rustc. Cargo reads
+/// CARGO_ENCODED_RUSTFLAGS first (flags separated by 0x1f), then RUSTFLAGS: keep
+/// whatever the user set and add ours.
+fn add_cfg_loom(cmd: &mut Command) {
     match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
         Ok(flags) if !flags.is_empty() => {
             cmd.env(
@@ -63,6 +68,18 @@ pub(super) fn configure_build(
             cmd.env("RUSTFLAGS", format!("{flags} --cfg loom").trim_start());
         }
     }
+}
+
+/// For a cargo command that builds and runs an exercise's tests outside [`super::grade`]
+/// (`cargo xtask mutants`): a loom exercise gets `--cfg loom`, the target directory
+/// `<target_dir>/loom` and the bounded preemptions; any other is left as it is.
+pub fn configure_cargo(cmd: &mut Command, exercise: &Exercise, target_dir: &Path) {
+    if !is_loom(exercise) {
+        return;
+    }
+    cmd.env("CARGO_TARGET_DIR", target_dir.join("loom"))
+        .env("LOOM_MAX_PREEMPTIONS", MAX_PREEMPTIONS.to_string());
+    add_cfg_loom(cmd);
 }
 
 /// The options to run an exercise's tests with: a loom exercise gets the bounded
@@ -216,6 +233,19 @@ mod tests {
             "{}",
             plain_message(without)
         );
+    }
+
+    #[test]
+    fn the_build_gets_cfg_loom_beside_the_users_flags() {
+        let mut cmd = Command::new("cargo");
+        add_cfg_loom(&mut cmd);
+        let flags: Vec<String> = cmd
+            .get_envs()
+            .filter(|(k, _)| *k == "RUSTFLAGS" || *k == "CARGO_ENCODED_RUSTFLAGS")
+            .filter_map(|(_, v)| Some(v?.to_string_lossy().replace('\x1f', " ")))
+            .collect();
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert!(flags[0].ends_with("--cfg loom"), "{flags:?}");
     }
 
     #[test]
