@@ -8,8 +8,10 @@
 use ex16_02_every_crossing::{Kitchen, StationError};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use test_support::Outcome;
+#[cfg(loom)]
+use test_support::expect_at_least;
 use test_support::report::record;
-use test_support::{Outcome, expect_at_least};
 
 // `Arc` is std's on both sides: when loom finds a deadlock it unwinds every blocked
 // thread, and a loom `Arc` dropped then would panic again (and abort the tests). The
@@ -160,10 +162,20 @@ fn cooks_at_disjoint_stations_can_work_at_once() {
             h.join().unwrap();
         }
     });
-    expect_at_least(
-        "cooks inside `work` at once, at disjoint stations, in some interleaving",
-        most.load(Ordering::Relaxed),
-        2,
+    let what = "cooks inside `work` at once, at disjoint stations, in some interleaving";
+    // Loom tries the interleaving where both are inside; real threads, whose `work`
+    // takes nanoseconds, may never show it: without loom this cannot fail.
+    #[cfg(loom)]
+    expect_at_least(what, most.load(Ordering::Relaxed), 2);
+    #[cfg(not(loom))]
+    record(
+        what,
+        Outcome::NotChecked,
+        &format!(
+            "at most {} at once in {STRESS_RUNS} runs on real threads: only a model \
+             checker can say whether some interleaving has both inside",
+            most.load(Ordering::Relaxed)
+        ),
     );
 }
 
