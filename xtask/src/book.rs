@@ -24,6 +24,13 @@ pub enum BookCommand {
     /// Check the book: every page exists, every exercise is linked, and every Rust
     /// snippet compiles and runs.
     Test,
+    /// Print the book to one PDF (an outline, internal links, page numbers) with
+    /// headless Chromium, as `web-test` drives it.
+    Pdf {
+        /// Where to write it [default: target/wait-or-work.pdf].
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: BookCommand) -> Result<i32> {
@@ -36,7 +43,33 @@ pub fn run(command: BookCommand) -> Result<i32> {
         }
         BookCommand::Serve { port } => serve(&course, port),
         BookCommand::Test => test(&course),
+        BookCommand::Pdf { out } => pdf(&course, out),
     }
+}
+
+fn pdf(course: &Course, out: Option<PathBuf>) -> Result<i32> {
+    let out = out.unwrap_or_else(|| course.target_dir().join("wait-or-work.pdf"));
+    if out.is_dir() {
+        crate::usage!(
+            "{} is a folder; name the PDF to write, e.g. --out {}",
+            out.display(),
+            out.join("wait-or-work.pdf").display()
+        );
+    }
+    if !crate::web::pdf::browser_found() {
+        crate::usage!("{}", crate::web::pdf::NO_BROWSER);
+    }
+    let site = build(course)?;
+    let profile = course.scratch_dir().join("pdf-profile");
+    let facts = crate::web::pdf::print_book(&site, &profile, &out)?;
+    println!(
+        "book pdf: {} pages, {} chapters in its outline, {} internal links: {}",
+        facts.pages,
+        facts.chapters.len(),
+        facts.internal_links,
+        out.display()
+    );
+    Ok(0)
 }
 
 pub fn book_dir(course: &Course) -> PathBuf {

@@ -1,7 +1,8 @@
 //! `cargo xtask web-test`: opens every page of the built book in a real browser
 //! (headless Chromium driven through ChromeDriver's WebDriver API), fails on a broken
 //! image or a console error, runs one search, and saves a screenshot of the first page
-//! of every part to `target/web-test/`.
+//! of every part to `target/web-test/`, and prints the book to PDF there (`book.pdf`,
+//! see [`pdf`]).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
 //! them the test is reported as not checked, with the reason, never as passed.
@@ -15,6 +16,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+pub mod pdf;
 
 /// Exit status of a test that could not run here.
 pub const NOT_CHECKED: i32 = 3;
@@ -48,9 +51,14 @@ pub fn run() -> Result<i32> {
         &part_openers(&course)?,
         &shots,
     );
+    let printed = pdf::print(&mut session, &base);
     session.stop();
-    let faults = result?;
+    let mut faults = result?;
+    let summary = course.root.join("book/src/SUMMARY.md");
+    let (pdf_faults, printed) = pdf::check(&summary, printed, &shots.join("book.pdf"))?;
+    faults.extend(pdf_faults);
     if faults.is_empty() {
+        println!("web-test: {printed}");
         println!(
             "web-test ok: {} pages opened in Chromium with no broken image or console error; \
              search works; screenshots in {}",
@@ -93,33 +101,36 @@ fn html_pages(site: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The first page of every part of the book (and the title page), as `.html`: from
-/// the book as mdBook parsed its SUMMARY.md.
+/// The first page of every part of SUMMARY.md (and the title page), as `.html`.
 fn part_openers(course: &Course) -> Result<Vec<(String, String)>> {
-    use mdbook_driver::book::BookItem;
-    let book = mdbook_driver::MDBook::load(course.root.join("book"))
-        .context("cannot load the book (book/book.toml)")?;
+    let summary = std::fs::read_to_string(course.root.join("book/src/SUMMARY.md"))?;
     let mut openers = vec![("title".to_string(), "index.html".to_string())];
     let mut part: Option<String> = None;
-    for item in &book.book.items {
-        match item {
-            BookItem::PartTitle(title) => part = Some(title.clone()),
-            BookItem::Chapter(chapter) => {
-                if let (Some(title), Some(path)) = (part.take(), &chapter.path) {
-                    let slug: String = title
-                        .chars()
-                        .map(|c| {
-                            if c.is_ascii_alphanumeric() {
-                                c.to_ascii_lowercase()
-                            } else {
-                                '-'
-                            }
-                        })
-                        .collect();
-                    openers.push((slug, crate::walk::slashed(&path.with_extension("html"))));
-                }
-            }
-            BookItem::Separator => {}
+    for line in summary.lines() {
+        let t = line.trim_start();
+        if let Some(title) = t.strip_prefix("# ").filter(|t| *t != "Summary") {
+            part = Some(title.to_string());
+            continue;
+        }
+        let link = t
+            .split_once("](")
+            .and_then(|(_, r)| r.split_once(')'))
+            .map(|(l, _)| l);
+        if let (Some(title), Some(link)) = (&part, link)
+            && !link.is_empty()
+        {
+            let slug: String = title
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            openers.push((slug, link.replace(".md", ".html")));
+            part = None;
         }
     }
     Ok(openers)

@@ -509,3 +509,22 @@ fn a_class_is_graded_one_student_at_a_time_and_resumed() {
     assert_eq!(reused, [true, false]);
     let _ = std::fs::remove_dir_all(&class);
 }
+
+#[test]
+fn book_pdf_into_a_folder_gets_one_line_and_exit_2() {
+    let dir = scratch("pdf-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = xtask()
+        .args(["book", "pdf", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("is a folder; name the PDF to write"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
