@@ -101,36 +101,33 @@ fn html_pages(site: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The first page of every part of SUMMARY.md (and the title page), as `.html`.
+/// The first page of every part of the book (and the title page), as `.html`: from
+/// the book as mdBook parsed its SUMMARY.md.
 fn part_openers(course: &Course) -> Result<Vec<(String, String)>> {
-    let summary = std::fs::read_to_string(course.root.join("book/src/SUMMARY.md"))?;
+    use mdbook_driver::book::BookItem;
+    let book = mdbook_driver::MDBook::load(course.root.join("book"))
+        .context("cannot load the book (book/book.toml)")?;
     let mut openers = vec![("title".to_string(), "index.html".to_string())];
     let mut part: Option<String> = None;
-    for line in summary.lines() {
-        let t = line.trim_start();
-        if let Some(title) = t.strip_prefix("# ").filter(|t| *t != "Summary") {
-            part = Some(title.to_string());
-            continue;
-        }
-        let link = t
-            .split_once("](")
-            .and_then(|(_, r)| r.split_once(')'))
-            .map(|(l, _)| l);
-        if let (Some(title), Some(link)) = (&part, link)
-            && !link.is_empty()
-        {
-            let slug: String = title
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            openers.push((slug, link.replace(".md", ".html")));
-            part = None;
+    for item in &book.book.items {
+        match item {
+            BookItem::PartTitle(title) => part = Some(title.clone()),
+            BookItem::Chapter(chapter) => {
+                if let (Some(title), Some(path)) = (part.take(), &chapter.path) {
+                    let slug: String = title
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() {
+                                c.to_ascii_lowercase()
+                            } else {
+                                '-'
+                            }
+                        })
+                        .collect();
+                    openers.push((slug, crate::walk::slashed(&path.with_extension("html"))));
+                }
+            }
+            BookItem::Separator => {}
         }
     }
     Ok(openers)
