@@ -34,6 +34,12 @@ pub struct MutantsArgs {
     /// Limit for one mutant's test run, in seconds (a mutant that loops forever).
     #[arg(long, default_value_t = 60)]
     pub test_timeout: u64,
+    /// Time the timing checks too. Without it the mutants meet the grader's
+    /// clock-free pass only (every timing check deferred), which is fast and gives
+    /// the same answer on a busy machine: a mutant that only a clock can catch
+    /// survives, and shows a timing claim without a structural twin.
+    #[arg(long)]
+    pub timed: bool,
 }
 
 /// The committed list of survivors that are explained, not killed.
@@ -209,6 +215,9 @@ fn mutate_one(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    if !args.timed {
+        cmd.env(test_support::timing::LATER_VAR, "later");
+    }
     // Chapter 16: the tests mean something only under loom's model.
     crate::runner::configure_loom(&mut cmd, exercise, &course.target_dir().join("mutants"));
     let mut child = spawn_in_group(&mut cmd).context("cannot run cargo mutants")?;
