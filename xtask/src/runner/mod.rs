@@ -17,8 +17,8 @@ mod status;
 mod tests;
 
 pub use compile::cargo;
-pub use loom::configure_cargo as configure_loom;
 pub use libtest::TODO_PREFIX;
+pub use loom::configure_cargo as configure_loom;
 pub use process::{kill_group, spawn_in_group};
 pub use status::{Outcome, Report, Status};
 
