@@ -20,6 +20,7 @@ pub mod load;
 pub mod net;
 pub mod probe;
 pub mod report;
+pub mod timeline;
 pub mod timing;
 
 pub use kernel::spin;

@@ -1,6 +1,7 @@
 //! Structural probes: facts about a run that do not depend on the clock, so they
 //! catch a sequential answer even on a busy or one-core machine.
 
+use crate::timeline;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,17 +17,40 @@ pub struct Gauge {
     inner: Arc<GaugeInner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct GaugeInner {
     now: AtomicUsize,
     most: AtomicUsize,
     total: AtomicUsize,
+    /// Where its jobs' spans go when the grader records a timeline.
+    timeline: Option<timeline::GroupId>,
+}
+
+impl Default for GaugeInner {
+    fn default() -> Self {
+        GaugeInner {
+            now: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            timeline: timeline::group("gauge"),
+        }
+    }
+}
+
+impl Drop for GaugeInner {
+    fn drop(&mut self) {
+        if self.timeline.is_some() {
+            timeline::flush();
+        }
+    }
 }
 
 /// Held while a job is in flight; dropping it leaves the gauge.
 #[must_use = "the job is in flight only while the guard is alive"]
 #[derive(Debug)]
 pub struct GaugeGuard {
+    // Ends before `inner` is let go: the last guard's drop may flush the spans.
+    _span: Option<timeline::Open>,
     inner: Arc<GaugeInner>,
 }
 
@@ -41,6 +65,7 @@ impl Gauge {
         self.inner.most.fetch_max(now, Ordering::SeqCst);
         self.inner.total.fetch_add(1, Ordering::SeqCst);
         GaugeGuard {
+            _span: timeline::begin(self.inner.timeline),
             inner: Arc::clone(&self.inner),
         }
     }
