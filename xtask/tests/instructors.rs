@@ -426,6 +426,8 @@ fn a_class_is_graded_one_student_at_a_time_and_resumed() {
     std::fs::create_dir_all(class.join("carol")).unwrap();
     std::fs::write(class.join("carol/essay.txt"), "my answers").unwrap();
     std::fs::write(class.join("roster.txt"), "not a submission").unwrap();
+    // dave's folder cannot be read: a link to a folder that is gone.
+    std::os::unix::fs::symlink("/no/such/folder", class.join("dave")).unwrap();
     let grade_class = || {
         let output = xtask()
             .args(["grade", "--class"])
@@ -445,9 +447,13 @@ fn a_class_is_graded_one_student_at_a_time_and_resumed() {
         "one submission could not be graded: {stderr}"
     );
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
+    assert_eq!(errors.len(), 2, "{stderr}");
     assert!(
         errors[0].contains("carol") && errors[0].contains("not a Wait or Work course"),
+        "{stderr}"
+    );
+    assert!(
+        errors[1].contains("dave") && errors[1].contains("cannot read"),
         "{stderr}"
     );
     let csv = std::fs::read_to_string(class.join("grades.csv")).unwrap();
@@ -471,7 +477,7 @@ fn a_class_is_graded_one_student_at_a_time_and_resumed() {
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(class.join("grades.json")).unwrap()).unwrap();
     assert_eq!(doc["schema"], "wait-or-work/class/v1");
-    assert_eq!(doc["summary"]["not_graded"], 1);
+    assert_eq!(doc["summary"]["not_graded"], 2);
     assert_eq!(
         doc["students"][2]["error"]
             .as_str()
@@ -483,6 +489,7 @@ fn a_class_is_graded_one_student_at_a_time_and_resumed() {
 
     // Again: alice and bob are not graded again; bob changes his file, carol is gone.
     std::fs::remove_dir_all(class.join("carol")).unwrap();
+    std::fs::remove_file(class.join("dave")).unwrap();
     let lib = class.join("bob/exercises/01_wait_or_work/02_four_jobs/src/lib.rs");
     let text = std::fs::read_to_string(&lib).unwrap();
     std::fs::write(&lib, format!("{text}\n// bob was here\n")).unwrap();
