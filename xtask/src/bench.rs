@@ -73,6 +73,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         verbose: false,
         // Every judged try, not just up to the first pass: the best the code reaches.
         env: vec![("WOW_BENCH".into(), "1".into())],
+        timeline: false,
     };
     let mut figures: Figures = BTreeMap::new();
     let runs = args.runs.max(1);

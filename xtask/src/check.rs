@@ -4,8 +4,8 @@
 use crate::course::{Course, Exercise};
 use crate::grading::{deleted_exercises, grade_learner, grade_solutions};
 use crate::report::print_report;
-use crate::runner::RunOptions;
-use crate::scratch;
+use crate::runner::{Graded, RunOptions, Status};
+use crate::{scratch, timeline};
 use anyhow::Result;
 use std::io::Write;
 use std::time::Duration;
@@ -30,6 +30,10 @@ pub struct CheckArgs {
     /// into the exercises' `tests/snapshots/` (the only time the tool writes there).
     #[arg(long, requires = "solutions")]
     pub accept_snapshots: bool,
+    /// Draw a timeline of each exercise's run (one lane per thread or task) above the
+    /// reference solution's, and print where the picture is.
+    #[arg(long)]
+    pub timeline: bool,
 }
 
 impl CheckArgs {
@@ -42,6 +46,7 @@ impl CheckArgs {
             timeout: self.timeout.map(|t| Duration::from_secs(t.max(1))),
             verbose: self.verbose,
             env,
+            timeline: self.timeline,
         }
     }
 }
@@ -65,8 +70,16 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     }
     graded.extend(deleted_exercises(&deleted));
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
+    let pictures = if args.timeline {
+        draw_timelines(&course, &mut graded, args.solutions, &args.run_options())?
+    } else {
+        Vec::new()
+    };
     let mut out = std::io::stdout().lock();
     print_report(&graded, !args.solutions, &mut out)?;
+    for picture in pictures {
+        writeln!(out, "timeline: {picture}")?;
+    }
     if !args.solutions && !graded.is_empty() && graded.iter().all(|g| g.status.is_pass()) {
         print_where_next(&course, &selected, &mut out)?;
     }
@@ -78,6 +91,63 @@ pub fn run(args: CheckArgs) -> Result<i32> {
     } else {
         1
     })
+}
+
+/// Draws each graded exercise's timeline above its reference solution's (graded now,
+/// in the scratch overlay), and names the picture in a failure of a test that
+/// recorded spans. Returns the pictures' paths.
+fn draw_timelines(
+    course: &Course,
+    graded: &mut [Graded],
+    solutions: bool,
+    options: &RunOptions,
+) -> Result<Vec<String>> {
+    let ran: Vec<Exercise> = graded
+        .iter()
+        .filter(|g| !g.reports.is_empty() || g.tests_total > 0)
+        .map(|g| g.exercise.clone())
+        .collect();
+    if !solutions {
+        grade_solutions(course, &ran, options)?;
+    }
+    let mut pictures = Vec::new();
+    for g in graded
+        .iter_mut()
+        .filter(|g| ran.iter().any(|e| e.id() == g.exercise.id()))
+    {
+        let e = &g.exercise;
+        let reference = timeline::read(&timeline::spans_file(course, "solutions", e));
+        let batch = if solutions { "solutions" } else { "exercises" };
+        let learner = timeline::read(&timeline::spans_file(course, batch, e));
+        let title = match &e.manifest {
+            Some(m) => format!("{} {}", e.id(), m.title),
+            None => format!("{} {}", e.id(), e.slug),
+        };
+        let svg = if solutions {
+            timeline::render(&title, &[("the reference solution", &reference)])
+        } else {
+            timeline::render(
+                &title,
+                &[
+                    ("your code (last run)", &learner),
+                    ("the reference solution", &reference),
+                ],
+            )
+        };
+        let path = timeline::picture_file(course, e);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, svg)?;
+        let shown = scratch::display_rel(&course.root, &path);
+        if let Status::Failed { test, message } = &mut g.status
+            && let Some(what) = timeline::describe(&learner, test)
+        {
+            message.push_str(&format!(" ({what}: see {shown})"));
+        }
+        pictures.push(shown);
+    }
+    Ok(pictures)
 }
 
 /// After everything selected passed: the next exercise of the course, and its page.

@@ -71,6 +71,7 @@ pub fn run(args: GradeArgs) -> Result<i32> {
         timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
         verbose: false,
         env: Vec::new(),
+        timeline: false,
     };
     if args.class {
         return class::run(&course, &args.dir, &options, args.retry_not_checked);

@@ -22,6 +22,7 @@ mod scratch;
 mod shipped;
 mod soak;
 mod suggest;
+mod timeline;
 mod verify;
 mod walk;
 mod watch;

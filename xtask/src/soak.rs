@@ -154,6 +154,7 @@ pub fn run(args: SoakArgs) -> Result<i32> {
         timeout: None,
         verbose: false,
         env: Vec::new(),
+        timeline: false,
     };
     let runs = args.runs.max(1);
     let mut tallies: Vec<(&str, Tally)> = Vec::new();

@@ -38,6 +38,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
         verbose: false,
         env: Vec::new(),
+        timeline: false,
     };
     let shipped = grade_exercises(&course, &selected, &options)?;
     let solved = grade_solutions(&course, &selected, &options)?;

@@ -20,6 +20,9 @@ use std::time::{Duration, Instant, SystemTime};
 pub struct WatchArgs {
     /// The exercise to start with (`01/02`, its name or its folder).
     pub exercise: Option<String>,
+    /// Draw each run's timeline above the reference solution's (`check --timeline`).
+    #[arg(long)]
+    pub timeline: bool,
 }
 
 /// How long the files must stay unchanged before a run starts (an editor's save is
@@ -56,6 +59,7 @@ pub fn run(args: WatchArgs) -> Result<i32> {
             );
             let mut cmd = Command::new(&exe);
             cmd.args(["check", &exercise.id()])
+                .args(args.timeline.then_some("--timeline"))
                 .env("WOW_COURSE_ROOT", &course.root)
                 .stdin(Stdio::null())
                 .stdout(Stdio::inherit())

@@ -52,6 +52,9 @@ pub struct RunOptions {
     pub verbose: bool,
     /// Extra environment for the test processes (the grader's tests use it).
     pub env: Vec<(String, String)>,
+    /// Record the spans of the clock-free pass for a timeline picture
+    /// (`WOW_TIMELINE`, written to [`crate::timeline::spans_file`]).
+    pub timeline: bool,
 }
 
 /// Where the packages to grade live: a workspace manifest and, for each exercise, its
@@ -98,6 +101,7 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
                 );
                 let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
                 let _ = std::fs::remove_file(&report_file);
+                let _ = std::fs::remove_file(report_file.with_extension("timeline.jsonl"));
                 let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
                 let limit = options
                     .timeout

@@ -30,6 +30,13 @@ pub(super) fn run_tests(
         match pass {
             Pass::ClockFree => {
                 cmd.env(test_support::timing::LATER_VAR, "later");
+                if options.timeline {
+                    // Spans of the run whose variants ran once each (no timed tries).
+                    cmd.env(
+                        test_support::timeline::VAR,
+                        report_file.with_extension("timeline.jsonl"),
+                    );
+                }
             }
             Pass::Timing(tests) => {
                 cmd.arg("--exact").args(tests);
