@@ -251,7 +251,17 @@ fn mutate_one(
         timeouts: timeouts.len(),
         unviable: unviable.len(),
         explained: Vec::new(),
-        unexplained: missed,
+        // Named from the exercise's folder (`src/lib.rs:...`), not the scratch copy's.
+        unexplained: missed
+            .into_iter()
+            .map(|m| {
+                let folder = format!("{}/", crate::walk::slashed(&exercise.rel));
+                match m.find(&folder) {
+                    Some(i) => m[i + folder.len()..].to_string(),
+                    None => m,
+                }
+            })
+            .collect(),
         cut_short,
         seconds: started.elapsed().as_secs_f64(),
         error,

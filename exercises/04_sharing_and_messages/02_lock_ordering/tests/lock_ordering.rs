@@ -90,11 +90,24 @@ fn crossing_cooks_never_deadlock() {
 
 #[test]
 fn the_lower_numbered_station_is_taken_first() {
-    // Deterministic, unlike a race: a holder keeps stations 1 and 2 busy. Then a cook
-    // asks for stations 1 and 0, in that order, and has to wait for station 1. By the
-    // rule it waits *holding station 0*; a cook that locks in the order the stations
-    // were named waits holding nothing.
+    // Named higher first, and lower first: the rule holds whatever the order.
+    waits_holding_the_lower_station(1, 0);
+    waits_holding_the_lower_station(0, 1);
+}
+
+/// Deterministic, unlike a race: a holder keeps stations 1 and 2 busy. Then a cook
+/// asks for stations `first` and `second` (0 and 1, in either order) and has to wait
+/// for station 1. By the rule it waits *holding station 0*; a cook that locks in
+/// any other order waits holding nothing.
+fn waits_holding_the_lower_station(first: usize, second: usize) {
     let kitchen = Arc::new(Kitchen::new(&["stove", "board", "oven"]));
+    // The instrument first: nobody holds station 0 yet.
+    assert_eq!(
+        kitchen.is_in_use(0),
+        Ok(false),
+        "`is_in_use(0)` must say false while no cook holds station 0 (it is given code: \
+         restore it with `cargo xtask reset 04/02` if you changed it)"
+    );
     let (inside_tx, inside_rx) = mpsc::channel();
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let holder = {
@@ -111,7 +124,7 @@ fn the_lower_numbered_station_is_taken_first() {
         .expect("use_two(1, 2, work) should run `work` once it holds stations 1 and 2");
     let asker = {
         let kitchen = Arc::clone(&kitchen);
-        std::thread::spawn(move || kitchen.use_two(1, 0, || ()))
+        std::thread::spawn(move || kitchen.use_two(first, second, || ()))
     };
     // Watch station 0 until the asker has taken it (microseconds), or give up.
     let deadline = std::time::Instant::now() + NO_PROGRESS;
@@ -125,9 +138,9 @@ fn the_lower_numbered_station_is_taken_first() {
     let _ = asker.join();
     assert!(
         took_zero,
-        "use_two(1, 0) waited for the busy station 1 without holding station 0: it takes \
-         the stations in the order they are named. The kitchen's rule is to take the \
-         lower-numbered station first (here 0), whatever the order of the arguments"
+        "use_two({first}, {second}) waited for the busy station 1 without holding station 0: \
+         it does not take the lower-numbered station first. The kitchen's rule is to take \
+         the lower-numbered station first (here 0), whatever the order of the arguments"
     );
 }
 
