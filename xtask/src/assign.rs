@@ -131,10 +131,14 @@ fn write_pack(course: &Course, chapters: &BTreeSet<String>, out: &Path) -> Resul
             env!("CARGO_PKG_VERSION")
         ),
     )?;
-    std::fs::write(out.join("README.md"), pack_readme(chapters, &chapter_dirs))?;
+    let rust_version = rust_version(root)?;
+    std::fs::write(
+        out.join("README.md"),
+        pack_readme(chapters, &chapter_dirs, &rust_version),
+    )?;
     let workflow = out.join(WORKFLOW);
     std::fs::create_dir_all(workflow.parent().expect("a file has a folder"))?;
-    std::fs::write(&workflow, grade_workflow(&rust_version(root)?))?;
+    std::fs::write(&workflow, grade_workflow(&rust_version))?;
     Ok(())
 }
 
@@ -277,14 +281,17 @@ fn write_book(course: &Course, chapters: &BTreeSet<String>, out: &Path) -> Resul
     Ok(())
 }
 
-fn pack_readme(chapters: &BTreeSet<String>, dirs: &BTreeSet<String>) -> String {
+fn pack_readme(chapters: &BTreeSet<String>, dirs: &BTreeSet<String>, rust: &str) -> String {
     format!(
         "# Wait or Work: course pack\n\n\
-         Chapters {}, assigned by your instructor. You need the Rust toolchain (1.88 or newer).\n\n\
+         Chapters {}, assigned by your instructor. You need the Rust toolchain ({rust} or newer).\n\n\
          Read the book (served at http://127.0.0.1:3000):\n\n    cargo xtask book serve\n\n\
          Solve the exercises in {}, then grade your work:\n\n    cargo xtask check\n\n\
          `cargo xtask check 02/01` grades one exercise. Your instructor grades your copy \
-         with the original tests, so editing a test cannot change your grade.\n",
+         with the original tests, so editing a test cannot change your grade.\n\n\
+         On GitHub, every push is graded by `.github/workflows/grade.yml`: the run's summary \
+         shows the table. A timing check that the shared runner was too busy to judge is \
+         *not checked*, not failed: check it on your own machine.\n",
         chapters.iter().cloned().collect::<Vec<_>>().join(", "),
         dirs.iter()
             .map(|d| format!("`exercises/{d}/`"))
