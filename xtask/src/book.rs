@@ -290,6 +290,12 @@ fn test(course: &Course) -> Result<i32> {
     let mut faults = consistency_faults(course)?;
     let externs = snippet_libraries(course)?;
     faults.extend(test_snippets(course, &externs)?);
+    // The reference timelines the pages show: still what the solutions draw.
+    faults.extend(crate::timelines::regenerate(
+        course,
+        &crate::timelines::committed(course),
+        true,
+    )?);
     if faults.is_empty() {
         println!(
             "book ok: every page exists, every exercise is linked, every snippet compiles and runs"

@@ -23,6 +23,7 @@ mod shipped;
 mod soak;
 mod suggest;
 mod timeline;
+mod timelines;
 mod verify;
 mod walk;
 mod watch;
@@ -92,6 +93,9 @@ enum Cmd {
     /// The neighbour process that `soak` starts: CPU load in a pattern, until killed.
     #[command(hide = true)]
     Hog(soak::HogArgs),
+    /// Maintainers: draw the book's reference timelines from the solutions' paused-clock
+    /// runs into book/src/chNN-*/img/timeline-NN-MM.svg (`--check`: are they current?).
+    Timelines(timelines::TimelinesArgs),
     /// Open every page of the built book in headless Chromium (console errors, broken
     /// images, search, screenshots).
     WebTest,
@@ -148,6 +152,7 @@ fn main() {
         Cmd::Bench(args) => bench::run(args),
         Cmd::Lab(args) => lab::run(args),
         Cmd::LabMemory { quick } => lab::memory_probe(quick),
+        Cmd::Timelines(args) => timelines::run(args),
         Cmd::WebTest => web::run(),
     };
     match result {

@@ -141,7 +141,9 @@ pub fn parse(text: &str) -> Vec<TestTimeline> {
         let cores = groups[&mine[0]].cores;
         let mut test_spans: Vec<&(u64, u64, u64, u64)> =
             spans.iter().filter(|s| mine.contains(&s.0)).collect();
-        test_spans.sort_by_key(|s| (s.2, s.1));
+        // By start, then in the order the spans began (stable: the file's order), so
+        // that a paused-clock run draws the same lanes every time.
+        test_spans.sort_by_key(|s| s.2);
         let mut lanes: Vec<(u64, Lane)> = Vec::new();
         let mut tasks = 0;
         for &&(group, lane, start, end) in &test_spans {
@@ -228,6 +230,8 @@ pub fn render(title: &str, sections: &[(&str, &[TestTimeline])]) -> String {
     const PLOT: f64 = WIDTH - LABEL - 20.0;
     const LANE: f64 = 14.0;
     const MAX_LANES: usize = 16;
+    // More spans than this in one row are drawn as their union.
+    const MAX_SPANS_IN_A_ROW: usize = 200;
     const BAND: f64 = 36.0;
     const COLOURS: [&str; 6] = [
         "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2",
@@ -305,8 +309,13 @@ pub fn render(title: &str, sections: &[(&str, &[TestTimeline])]) -> String {
                     ry + LANE - 3.5,
                     xml(&name)
                 );
-                for lane in lanes {
-                    for s in &lane.spans {
+                let mut row_spans: Vec<Span> =
+                    lanes.iter().flat_map(|l| l.spans.iter().cloned()).collect();
+                if lanes.len() > 1 || row_spans.len() > MAX_SPANS_IN_A_ROW {
+                    row_spans = merged(row_spans);
+                }
+                {
+                    for s in &row_spans {
                         let w = (x(s.end) - x(s.start)).max(0.8);
                         let _ = writeln!(
                             body,
@@ -324,7 +333,8 @@ pub fn render(title: &str, sections: &[(&str, &[TestTimeline])]) -> String {
             body.push_str("</g>\n");
             y = top + rows as f64 * LANE + 4.0;
             // Jobs in flight, against the cores.
-            let most = t.most_at_once().max(t.cores).max(1) as f64;
+            let cores = if t.tokio { 1 } else { t.cores };
+            let most = t.most_at_once().max(cores).max(1) as f64;
             let scale = BAND / most;
             let base = y + BAND;
             let mut edges: Vec<(f64, i32)> = t
@@ -333,25 +343,46 @@ pub fn render(title: &str, sections: &[(&str, &[TestTimeline])]) -> String {
                 .collect();
             edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let mut path = format!("M{LABEL:.2},{base:.1}");
+            // One step per moment (all the edges at one time summed), and none closer
+            // than a tenth of a pixel: ten thousand jobs make a short path.
+            let mut steps: Vec<(f64, i32)> = Vec::new();
             let mut now = 0i32;
             for (at, d) in edges {
-                let _ = write!(path, " L{:.2},{:.1}", x(at), base - now as f64 * scale);
                 now += d;
-                let _ = write!(path, " L{:.2},{:.1}", x(at), base - now as f64 * scale);
+                match steps.last_mut() {
+                    Some(last) if (x(at) - x(last.0)).abs() < 0.1 => last.1 = now,
+                    _ => steps.push((at, now)),
+                }
+            }
+            let mut level = 0i32;
+            for (at, now) in steps {
+                if now != level {
+                    let _ = write!(path, " L{:.2},{:.1}", x(at), base - level as f64 * scale);
+                    let _ = write!(path, " L{:.2},{:.1}", x(at), base - now as f64 * scale);
+                    level = now;
+                }
             }
             let _ = write!(path, " L{:.2},{base:.1} Z", LABEL + PLOT);
-            let cores_y = base - t.cores as f64 * scale;
             let _ = writeln!(
                 body,
-                r##"<rect x="{LABEL}" y="{y:.1}" width="{PLOT}" height="{BAND}" fill="#fafafa" stroke="#ddd"/><path d="{path}" fill="#4e79a7" fill-opacity="0.35" stroke="#4e79a7" stroke-width="0.8"/><line x1="{LABEL}" y1="{cores_y:.1}" x2="{:.1}" y2="{cores_y:.1}" stroke="#e15759" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">in flight</text><text x="{:.1}" y="{:.1}" font-size="9" fill="#e15759" text-anchor="end">{} core{}</text>"##,
-                LABEL + PLOT,
+                r##"<rect x="{LABEL}" y="{y:.1}" width="{PLOT}" height="{BAND}" fill="#fafafa" stroke="#ddd"/><path d="{path}" fill="#4e79a7" fill-opacity="0.35" stroke="#4e79a7" stroke-width="0.8"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">in flight</text>"##,
                 LABEL - 4.0,
                 y + BAND / 2.0 + 3.0,
-                LABEL + PLOT - 2.0,
-                cores_y - 2.0,
-                t.cores,
-                if t.cores == 1 { "" } else { "s" }
             );
+            // The cores, for work on the real clock (waits on tokio's clock need none,
+            // and a paused-clock picture stays the same on every machine).
+            if !t.tokio {
+                let cores_y = base - t.cores as f64 * scale;
+                let _ = writeln!(
+                    body,
+                    r##"<line class="cores" x1="{LABEL}" y1="{cores_y:.1}" x2="{:.1}" y2="{cores_y:.1}" stroke="#e15759" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" font-size="9" fill="#e15759" text-anchor="end">{} core{}</text>"##,
+                    LABEL + PLOT,
+                    LABEL + PLOT - 2.0,
+                    cores_y - 2.0,
+                    t.cores,
+                    if t.cores == 1 { "" } else { "s" }
+                );
+            }
             y = base;
             // The axis, in ms.
             let step = end / 5.0;
@@ -384,6 +415,20 @@ pub fn render(title: &str, sections: &[(&str, &[TestTimeline])]) -> String {
 "#,
         xml(title)
     )
+}
+
+/// The union of spans (sorted, overlapping or touching ones joined), each keeping the
+/// group of its first span: a row of thousands of jobs drawn in a few rectangles.
+fn merged(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let mut out: Vec<Span> = Vec::new();
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+            _ => out.push(s),
+        }
+    }
+    out
 }
 
 /// The end of the axis: a round number at or above `ms`.
@@ -516,6 +561,12 @@ mod tests {
             .unwrap();
         assert_eq!(lanes.attribute("data-lanes"), Some("40"));
         assert!(svg.contains("24 more lanes"));
+        // 16 lanes of their own, and the 24 others drawn as one union.
+        let spans = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("span"))
+            .count();
+        assert_eq!(spans, 16 + 1);
     }
 
     #[test]
