@@ -38,7 +38,9 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         timeout: args.timeout.map(|t| Duration::from_secs(t.max(1))),
         verbose: false,
         env: Vec::new(),
-        timeline: false,
+        // The spans of the solutions and fixtures: the sequential fixture's jobs must
+        // not overlap where the solution's do (`timeline_faults`).
+        timeline: true,
     };
     let shipped = grade_exercises(&course, &selected, &options)?;
     let solved = grade_solutions(&course, &selected, &options)?;
@@ -66,6 +68,14 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             ));
         }
         faults.extend(layout_faults(&course, exercise));
+        let own_fixtures_list: Vec<&Fixture> = fixtures
+            .iter()
+            .filter(|(_, g)| g.exercise.rel == exercise.exercise.rel)
+            .map(|(f, _)| f)
+            .collect();
+        let (timeline_line, timeline_fault) =
+            timeline_faults(&course, &exercise.exercise, &own_fixtures_list);
+        faults.extend(timeline_fault);
         let own_fixtures: Vec<&(Fixture, Graded)> = fixtures
             .iter()
             .filter(|(_, g)| g.exercise.rel == exercise.exercise.rel)
@@ -95,6 +105,9 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         )?;
         for f in &faults {
             writeln!(out, "      {f}")?;
+        }
+        if let Some(line) = timeline_line {
+            writeln!(out, "      {line}")?;
         }
         for (fixture, graded) in &own_fixtures {
             if let Status::Failed { message, .. } = &graded.status {
@@ -189,6 +202,66 @@ fn grade_fixtures(
         }
     }
     Ok(graded)
+}
+
+/// The recorded spans, on the data: where the solution's jobs overlap (at least two
+/// in flight at once in a test), the sequential fixture's must not (at most one at
+/// once in each of those tests). An exercise whose tests record no spans (no gauge)
+/// is not held to it. Returns a line to show and the fault, if any.
+fn timeline_faults(
+    course: &Course,
+    exercise: &Exercise,
+    fixtures: &[&Fixture],
+) -> (Option<String>, Option<String>) {
+    let solution =
+        crate::timeline::read(&crate::timeline::spans_file(course, "solutions", exercise));
+    // Only an exercise whose manifest lists a sequential fixture is about overlap
+    // (03/01 fetches one by one on purpose).
+    let sequential_fixture = fixtures.first().is_some_and(|f| f.is_sequential());
+    if solution.is_empty() || !sequential_fixture {
+        return (None, None);
+    }
+    let overlapping: Vec<&crate::timeline::TestTimeline> =
+        solution.iter().filter(|t| t.most_at_once() >= 2).collect();
+    if overlapping.is_empty() {
+        return (
+            None,
+            Some("timeline: the solution recorded jobs, but none of them overlapped".to_string()),
+        );
+    }
+    let most = overlapping
+        .iter()
+        .map(|t| t.most_at_once())
+        .max()
+        .unwrap_or(0);
+    let mut line = format!(
+        "timeline: the solution's jobs overlap in {} test{} (at most {most} at once)",
+        overlapping.len(),
+        if overlapping.len() == 1 { "" } else { "s" }
+    );
+    // The sequential fixture is graded in the first round of fixtures.
+    let sequential =
+        crate::timeline::read(&crate::timeline::spans_file(course, "fixtures-1", exercise));
+    let overlapped: Vec<String> = sequential
+        .iter()
+        .filter(|t| t.most_at_once() >= 2 && overlapping.iter().any(|o| o.test == t.test))
+        .map(|t| format!("{} ({} at once)", t.test, t.most_at_once()))
+        .collect();
+    let jobs: usize = sequential.iter().map(|t| t.spans().count()).sum();
+    if jobs > 0 {
+        line += &format!("; the sequential fixture's {jobs} jobs ran one at a time");
+    }
+    if overlapped.is_empty() {
+        (Some(line), None)
+    } else {
+        (
+            None,
+            Some(format!(
+                "timeline: the sequential fixture's jobs overlapped in {}",
+                overlapped.join(", ")
+            )),
+        )
+    }
 }
 
 /// What the course promises of every exercise's folders, beyond its tests (the tidy
