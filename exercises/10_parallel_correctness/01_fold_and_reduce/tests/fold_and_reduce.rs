@@ -1,8 +1,10 @@
 //! Tests for 10/01. Run them with `cargo xtask check 10/01`.
 
 use ex10_01_fold_and_reduce::{
-    BUCKETS, HistError, generate, histogram_parallel, histogram_sequential, word_bucket,
+    BUCKETS, CHUNK, HistError, generate, histogram_parallel, histogram_sequential, word_bucket,
 };
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use test_support::{Gauge, Outcome, SpeedupCheck, ThreadSet, expect_at_least, report};
@@ -116,6 +118,71 @@ fn several_threads_count_words_at_the_same_time() {
              and none did: the per-word work (`bucket_of`) ran one word at a time. Is a \
              lock held while `bucket_of` runs? Give each rayon task a histogram of its \
              own (`try_fold`) and share nothing"
+        );
+    }
+}
+
+#[test]
+fn each_task_counts_whole_chunks_of_words() {
+    // Clock-free: which words each thread counted, in the order it counted them.
+    // Folding chunks (`par_chunks(CHUNK)`), a thread counts the words of a chunk one
+    // after another, so every run of neighbouring words it counts starts at a multiple
+    // of CHUNK. Folding single words (`par_iter`), rayon cuts the slice in halves
+    // wherever they fall: 10,007 words split at word 5,003, and the thread that steals
+    // that half starts in the middle of a chunk. The first word waits until a second
+    // thread counts a word too (a few seconds at most), so that a steal surely happens.
+    let text = generate(12_000, 11);
+    let all: Vec<&str> = text.split(' ').collect();
+    let words = &all[..10_007];
+    let index_of: HashMap<usize, usize> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_ptr() as usize, i))
+        .collect();
+    let counted: Mutex<Vec<(std::thread::ThreadId, usize)>> = Mutex::new(Vec::new());
+    let at_once = Gauge::new();
+    let gave_up = AtomicBool::new(false);
+    let start = Instant::now();
+    let histogram = in_pool(4, || {
+        histogram_parallel(words, BUCKETS, |w| {
+            let _in_flight = at_once.enter();
+            if let Some(&i) = index_of.get(&(w.as_ptr() as usize)) {
+                counted
+                    .lock()
+                    .unwrap()
+                    .push((std::thread::current().id(), i));
+            }
+            while at_once.most_at_once() < 2 && !gave_up.load(Ordering::SeqCst) {
+                if start.elapsed() > Duration::from_secs(5) {
+                    gave_up.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            word_bucket(w)
+        })
+    })
+    .expect("valid input");
+    assert_eq!(histogram.iter().sum::<u64>(), words.len() as u64);
+    // Where each run of neighbouring words on one thread starts.
+    let mut last: HashMap<std::thread::ThreadId, usize> = HashMap::new();
+    let mut starts = Vec::new();
+    for (thread, i) in counted.into_inner().unwrap() {
+        if last
+            .insert(thread, i)
+            .is_none_or(|previous| previous + 1 != i)
+        {
+            starts.push(i);
+        }
+    }
+    if let Some(&bad) = starts.iter().find(|&&i| i % CHUNK != 0) {
+        panic!(
+            "a thread started counting at word {bad}, which is not the first word of a \
+             chunk of CHUNK = {CHUNK} words (runs started at words {:?}): the words were \
+             handed out one at a time (`par_iter` over the words), and rayon cut the \
+             slice between two words of a chunk. \
+             Fold chunks, not items, when an item is cheap: `words.par_chunks(CHUNK)` \
+             and a plain `for` loop over each chunk inside `try_fold`",
+            &starts[..starts.len().min(8)]
         );
     }
 }
