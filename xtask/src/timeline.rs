@@ -92,7 +92,8 @@ pub fn parse(text: &str) -> Vec<TestTimeline> {
         cores: usize,
     }
     let mut groups: HashMap<u64, Group> = HashMap::new();
-    let mut thread_names: HashMap<u64, String> = HashMap::new();
+    // A lane's thread name, and whether it is a label of the test's own (`replay`).
+    let mut thread_names: HashMap<u64, (String, bool)> = HashMap::new();
     let mut spans: Vec<(u64, u64, u64, u64)> = Vec::new();
     for line in text.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -113,7 +114,7 @@ pub fn parse(text: &str) -> Vec<TestTimeline> {
                 );
             }
             Some("lane") => {
-                thread_names.insert(num("lane"), text("name"));
+                thread_names.insert(num("lane"), (text("name"), text("thread").is_empty()));
             }
             Some("span") => spans.push((num("group"), num("lane"), num("start"), num("end"))),
             _ => {}
@@ -154,9 +155,10 @@ pub fn parse(text: &str) -> Vec<TestTimeline> {
                         tasks += 1;
                         format!("task {tasks}")
                     } else {
-                        match thread_names.get(&lane).map(String::as_str) {
-                            Some(n) if n == test => "test thread".to_string(),
-                            Some(n) if n != "unnamed" => format!("thread {n}"),
+                        match thread_names.get(&lane).map(|(n, l)| (n.as_str(), *l)) {
+                            Some((label, true)) => label.to_string(),
+                            Some((n, _)) if n == test => "test thread".to_string(),
+                            Some((n, _)) if n != "unnamed" => format!("thread {n}"),
                             _ => format!("thread {lane}"),
                         }
                     };
@@ -468,6 +470,8 @@ mod tests {
 {"kind":"lane","lane":2,"name":"unnamed","thread":"ThreadId(3)"}
 {"kind":"span","group":0,"lane":1,"start":1000000,"end":101000000}
 {"kind":"span","group":0,"lane":2,"start":2000000,"end":102000000}
+{"kind":"lane","lane":7,"name":"pasta","thread":""}
+{"kind":"span","group":0,"lane":7,"start":3000000,"end":4000000}
 {"kind":"group","group":1,"test":"one_at_a_time","name":"gauge","clock":"tokio","created":0,"cores":2}
 {"kind":"span","group":1,"lane":9223372036854775809,"start":0,"end":50000000}
 {"kind":"span","group":1,"lane":9223372036854775810,"start":50000000,"end":100000000}
@@ -481,9 +485,9 @@ mod tests {
         assert_eq!(t[0].test, "jobs_overlap");
         assert!(!t[0].tokio);
         let names: Vec<&str> = t[0].lanes.iter().map(|l| l.name.as_str()).collect();
-        assert_eq!(names, ["test thread", "thread 2"]);
+        assert_eq!(names, ["test thread", "thread 2", "pasta"]);
         assert_eq!(t[0].lanes[1].spans[0].start, 1.0);
-        assert_eq!(t[0].most_at_once(), 2);
+        assert_eq!(t[0].most_at_once(), 3);
         assert!(t[1].tokio);
         assert_eq!(t[1].lanes.len(), 3);
         assert_eq!(t[1].lanes[2].name, "task 3");
@@ -495,7 +499,7 @@ mod tests {
         );
         assert_eq!(
             describe(&t, "jobs_overlap").unwrap(),
-            "at most 2 of your 2 jobs ran at once"
+            "at most 3 of your 3 jobs ran at once"
         );
         assert_eq!(describe(&t, "elsewhere"), None);
     }
@@ -527,7 +531,7 @@ mod tests {
         assert_eq!(
             groups,
             [
-                ("jobs_overlap".to_string(), 2),
+                ("jobs_overlap".to_string(), 3),
                 ("one_at_a_time".to_string(), 3),
                 ("one_at_a_time".to_string(), 3)
             ]
@@ -536,7 +540,7 @@ mod tests {
             .descendants()
             .filter(|n| n.attribute("class") == Some("span"))
             .count();
-        assert_eq!(spans, 2 + 3 + 3);
+        assert_eq!(spans, 3 + 3 + 3);
     }
 
     #[test]

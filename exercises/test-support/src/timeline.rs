@@ -79,6 +79,8 @@ struct Recorder {
     open_named: AtomicUsize,
     groups: Mutex<Vec<Group>>,
     lanes: Mutex<Vec<(u64, String, String)>>,
+    /// The groups and lanes of [`replay`], by test and name, and by label.
+    replayed: Mutex<(HashMap<(String, String), u32>, HashMap<String, u64>)>,
     /// What has been written so far: groups, lanes, and the first slot that may
     /// still be unwritten.
     written: Mutex<(usize, usize, usize)>,
@@ -100,6 +102,7 @@ fn recorder() -> Option<&'static Recorder> {
                 open_named: AtomicUsize::new(0),
                 groups: Mutex::new(Vec::new()),
                 lanes: Mutex::new(Vec::new()),
+                replayed: Mutex::new((HashMap::new(), HashMap::new())),
                 written: Mutex::new((0, 0, 0)),
                 next_lane: AtomicU64::new(1),
             })
@@ -127,11 +130,14 @@ impl Recorder {
     }
 
     fn register(&self, name: &str, clock: Clock) -> u32 {
+        self.register_at(name, clock, self.now(clock))
+    }
+
+    fn register_at(&self, name: &str, clock: Clock, created: u64) -> u32 {
         let test = std::thread::current()
             .name()
             .unwrap_or("unnamed")
             .to_string();
-        let created = self.now(clock);
         let mut groups = lock(&self.groups);
         groups.push(Group {
             test,
@@ -374,4 +380,44 @@ impl Drop for SpanGuard {
             }
         }
     }
+}
+
+/// Records a span that a test's own log already holds, on tokio's clock, from the
+/// start of the test: for a schedule kept by given code (a kitchen's logbook on the
+/// paused clock) rather than watched by a [`crate::Gauge`]. `lane` names its row in
+/// the picture (a dish, a cook); the spans of one `group` share a colour. Written at
+/// once; does nothing when nothing is recorded.
+pub fn replay(group: &str, lane: &str, start: std::time::Duration, end: std::time::Duration) {
+    let Some(recorder) = recorder() else {
+        return;
+    };
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_string();
+    let (group, lane) = {
+        let mut replayed = lock(&recorder.replayed);
+        let group = *replayed
+            .0
+            .entry((test, group.to_string()))
+            .or_insert_with(|| recorder.register_at(group, Clock::Tokio, 0));
+        let lane = *replayed.1.entry(lane.to_string()).or_insert_with(|| {
+            let n = recorder.next_lane.fetch_add(1, Ordering::Relaxed);
+            // No thread: the label is the lane's name.
+            lock(&recorder.lanes).push((n, lane.to_string(), String::new()));
+            n
+        });
+        (group, lane)
+    };
+    let Some(index) = recorder.take_slot() else {
+        return;
+    };
+    let slot = &recorder.slots[index];
+    slot.group.store(group, Ordering::Relaxed);
+    slot.lane.store(lane, Ordering::Relaxed);
+    slot.start.store(start.as_nanos() as u64, Ordering::Relaxed);
+    slot.end
+        .store(end.max(start).as_nanos() as u64, Ordering::Relaxed);
+    slot.state.store(DONE, Ordering::Release);
+    recorder.flush();
 }

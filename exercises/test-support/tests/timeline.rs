@@ -110,5 +110,26 @@ fn spans_are_recorded_per_job_lane_and_clock() {
             "a task's lane"
         );
     }
+
+    // A schedule from the test's own log, on a lane with a label.
+    let _ = std::fs::remove_file(&path);
+    test_support::timeline::replay(
+        "steps",
+        "pasta",
+        Duration::from_millis(70),
+        Duration::from_millis(160),
+    );
+    let written = lines(&path);
+    assert!(
+        written
+            .iter()
+            .any(|l| l.contains("\"name\":\"pasta\",\"thread\":\"\"")),
+        "{written:#?}"
+    );
+    let span = written.iter().find(|l| l.contains("\"span\"")).unwrap();
+    assert_eq!(
+        (field(span, "start"), field(span, "end")),
+        (70_000_000, 160_000_000)
+    );
     let _ = std::fs::remove_file(&path);
 }
