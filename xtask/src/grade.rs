@@ -174,6 +174,29 @@ pub fn grade_dir(course: &Course, dir: &Path, options: &RunOptions) -> Result<Ou
         });
     }
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
+    // Given code inside the files a student edits (a baseline, an instrument): a
+    // change to it is not graded, whatever the tests said.
+    for g in &mut graded {
+        let e = &g.exercise;
+        let changes: Vec<String> = e
+            .edit_files()
+            .iter()
+            .flat_map(|file| {
+                let read = |dir: &Path| std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+                crate::given::changed(&read(&course.exercise_dir(e)), &read(&student_dir(e)))
+                    .into_iter()
+                    .map(move |c| format!("{file} ({c})"))
+            })
+            .collect();
+        if !changes.is_empty() {
+            g.status = Status::Modified {
+                files: changes,
+                advice: "given code inside the student's file differs from the course's: \
+                         not graded"
+                    .to_string(),
+            };
+        }
+    }
     let modified: BTreeMap<String, Vec<String>> = expected
         .iter()
         .filter(|e| student_dir(e).is_dir())
@@ -275,27 +298,14 @@ pub fn modified_files(pristine: &Path, student: &Path, edit: &[String]) -> Vec<S
 }
 
 fn files_below(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            if rel == "target" || rel.ends_with(".snap.new") || rel.ends_with(".pending-snap") {
-                continue;
-            }
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                files.insert(rel, bytes);
-            }
-        }
-    }
-    walk(root, root, &mut files);
-    files
+    crate::walk::files(root, crate::walk::is_source)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|rel| {
+            let bytes = std::fs::read(root.join(&rel)).ok()?;
+            Some((crate::walk::slashed(&rel), bytes))
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

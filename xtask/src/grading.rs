@@ -62,6 +62,15 @@ fn modified(exercise: &Exercise, c: shipped::Comparison) -> Graded {
         "restore them with `cargo xtask reset {} --tests` (your own files stay as they are)",
         exercise.id()
     );
+    if c.modified.iter().any(|f| f.contains("(given `")) {
+        advice = format!(
+            "the code marked \"Given\" in your file must stay as it shipped (the tests \
+             measure against it): `git diff -- exercises/{}` shows your change; put it back, \
+             or `cargo xtask reset {}` restores the whole exercise (a copy of yours is kept)",
+            exercise.rel.display(),
+            exercise.id()
+        );
+    }
     if c.snapshot_modified {
         advice.push_str(
             "; a snapshot holds the expected answer: updating it (as insta suggests on a \

@@ -7,6 +7,7 @@ mod check;
 mod ci;
 mod course;
 mod fixture;
+mod given;
 mod grade;
 mod grading;
 mod hint;

@@ -60,7 +60,10 @@ pub fn hash(bytes: &[u8]) -> String {
 pub fn current(course: &Course) -> Result<Fingerprints> {
     let mut all = Fingerprints::new();
     for exercise in course.select(&[])? {
-        all.insert(exercise.id(), fingerprint(&course.exercise_dir(&exercise))?);
+        let dir = course.exercise_dir(&exercise);
+        let mut files = fingerprint(&dir)?;
+        files.extend(given_items(&dir, &exercise));
+        all.insert(exercise.id(), files);
     }
     Ok(all)
 }
@@ -112,6 +115,25 @@ pub fn run(check: bool) -> Result<i32> {
     Ok(0)
 }
 
+/// What marks a fingerprint of a given item inside an edited file:
+/// `src/lib.rs#given fn score`.
+const GIVEN: &str = "#given ";
+
+/// The given items of the files the learner edits (see `given.rs`), keyed
+/// `<file>#given <item>`. A file that does not parse has none (the compiler says why).
+fn given_items(dir: &Path, exercise: &Exercise) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    for file in exercise.edit_files() {
+        let Ok(text) = std::fs::read_to_string(dir.join(&file)) else {
+            continue;
+        };
+        for (item, hash) in crate::given::items(&text).unwrap_or_default() {
+            found.insert(format!("{file}{GIVEN}{item}"), hash);
+        }
+    }
+    found
+}
+
 /// Compares `exercise`'s folder with what shipped; `None` when nothing is known of it.
 pub fn compare(
     course: &Course,
@@ -134,7 +156,22 @@ pub fn compare(
         }
         comparison.modified.push(format!("{file} ({what})"));
     };
-    for (file, hash) in expected {
+    // Given code inside the learner's own files: compared item by item, unless the
+    // file does not parse (then it is a compile error, not a change to judge).
+    let dir = course.exercise_dir(exercise);
+    let now_given = given_items(&dir, exercise);
+    for (key, hash) in expected.iter().filter(|(k, _)| k.contains(GIVEN)) {
+        let (file, item) = key.split_once(GIVEN).expect("filtered on it");
+        let parses = std::fs::read_to_string(dir.join(file))
+            .is_ok_and(|t| crate::given::items(&t).is_some());
+        match now_given.get(key) {
+            _ if !parses => {}
+            None => note(file, &format!("given `{item}` removed")),
+            Some(h) if h != hash => note(file, &format!("given `{item}` changed")),
+            Some(_) => {}
+        }
+    }
+    for (file, hash) in expected.iter().filter(|(k, _)| !k.contains(GIVEN)) {
         match now.get(file) {
             _ if is_edit(file) => {}
             None => note(file, "deleted"),

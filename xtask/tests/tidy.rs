@@ -14,6 +14,8 @@
 mod manifest;
 #[path = "../src/markdown.rs"]
 mod markdown;
+#[path = "../src/given.rs"]
+mod given;
 
 use manifest::Manifest;
 use markdown::heading_ids;
@@ -849,4 +851,30 @@ fn given_code_copied_between_exercises_is_identical() {
         }
     }
     report("copies of given code", problems);
+}
+
+/// A solution keeps the code marked "Given" in its edited files exactly as the
+/// exercise ships it: the learner may not change it either (`check` says "modified").
+#[test]
+fn solutions_keep_the_given_code() {
+    let mut problems = Vec::new();
+    for (e, m) in with_manifests() {
+        for file in &m.edit {
+            let (Ok(shipped), Ok(solved)) = (
+                std::fs::read_to_string(e.dir().join(file)),
+                std::fs::read_to_string(e.solution_dir().join(file)),
+            ) else {
+                continue;
+            };
+            for change in given::changed(&shipped, &solved) {
+                problems.push(format!(
+                    "solutions/{}/{}: {change}\n  fix: keep the item as the exercise ships \
+                     it, or drop \"Given\" from its doc comment if the learner writes it",
+                    e.rel,
+                    file.display()
+                ));
+            }
+        }
+    }
+    report("given code in the solutions", problems);
 }

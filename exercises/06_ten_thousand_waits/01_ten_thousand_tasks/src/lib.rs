@@ -37,6 +37,7 @@ pub struct SpawnError {
     pub source: std::io::Error,
 }
 
+/// Given: how the error reads (the tests check it).
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -50,6 +51,7 @@ impl fmt::Display for SpawnError {
     }
 }
 
+/// Given: the OS's own error is the source.
 impl std::error::Error for SpawnError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)

@@ -205,6 +205,15 @@ fn a_refused_thread_is_an_error_and_the_others_are_joined() {
         error.index,
         error.wanted
     );
+    // The error a caller prints: which thread, of how many, and the OS's own reason.
+    let shown = error.to_string();
+    let expected = format!("could not start thread {} of {WANTED}", error.index + 1);
+    assert!(
+        shown.contains(&expected) && std::error::Error::source(&error).is_some(),
+        "`SpawnError` should print {expected:?} and keep the OS's `io::Error` as its \
+         source, but it prints {shown:?} (its `Display` and `Error` impls are given: \
+         restore them with `cargo xtask reset 06/01` if you changed them)"
+    );
     report::record(
         "a thread the OS refuses",
         Outcome::Passed,

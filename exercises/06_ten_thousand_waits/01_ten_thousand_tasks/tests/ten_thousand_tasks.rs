@@ -283,6 +283,7 @@ fn a_job_that_panics_makes_the_caller_panic() {
          {:?}: a `JoinError` that `is_panic()` is passed on, not skipped",
         from_tasks.ok()
     );
+    expect_the_jobs_own_panic("on_tasks", from_tasks.err());
     let from_threads = std::panic::catch_unwind(|| {
         on_threads(5, |i| {
             assert!(i != 3, "job 3 burnt the sauce (a panic on purpose)");
@@ -299,6 +300,26 @@ fn a_job_that_panics_makes_the_caller_panic() {
         "job 3 of `on_threads` panicked, so `on_threads` must panic too, but it returned \
          {:?}: an `Err` from `join()` is passed on with `std::panic::resume_unwind`",
         from_threads.ok().map(|r| r.map_err(|e| e.to_string()))
+    );
+    expect_the_jobs_own_panic("on_threads", from_threads.err());
+}
+
+/// The caller's panic is job 3's own, message and all (`resume_unwind`), not a new
+/// panic that hides what went wrong.
+fn expect_the_jobs_own_panic(function: &str, panic: Option<Box<dyn std::any::Any + Send>>) {
+    let text = panic.as_deref().and_then(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+    });
+    assert!(
+        text.as_deref()
+            // Its own payload, not a new panic that quotes it.
+            .is_some_and(|t| t.starts_with("job 3 burnt the sauce")),
+        "`{function}` panicked with {:?}, not with job 3's own panic (\"job 3 burnt the \
+         sauce\"): pass the job's panic on with `std::panic::resume_unwind`",
+        // Not the words the quiet hook above hides: this message must be seen.
+        text.map(|t| t.replace("(a panic on purpose)", "(...)"))
     );
 }
 

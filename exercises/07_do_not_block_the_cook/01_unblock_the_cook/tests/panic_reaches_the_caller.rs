@@ -38,7 +38,36 @@ async fn a_panic_in_the_blocking_call_reaches_the_caller() {
         return;
     }
     match tokio::spawn(lookup(u64::MAX, Duration::ZERO)).await {
-        Err(e) if e.is_panic() => report::record(check, Outcome::Passed, "it panicked"),
+        Err(e) if e.is_panic() => {
+            // The blocking call's own panic, message and all: not a panic of its own
+            // that hides what went wrong.
+            let payload = e.into_panic();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            // Its own payload, not a new panic that quotes it.
+            if message.starts_with("attempt to multiply with overflow") {
+                report::record(
+                    check,
+                    Outcome::Passed,
+                    "it panicked with the call's own panic",
+                );
+            } else {
+                report::record(
+                    check,
+                    Outcome::Failed,
+                    &format!("it panicked with {message:?}"),
+                );
+                panic!(
+                    "`lookup(u64::MAX, ..)` panicked with {message:?} instead of the blocking \
+                     call's own panic (\"attempt to multiply with overflow\"): when the \
+                     `JoinError` holds a panic, pass that very panic on with \
+                     `std::panic::resume_unwind(e.into_panic())`"
+                );
+            }
+        }
         Ok(value) => {
             report::record(check, Outcome::Failed, &format!("it returned {value}"));
             panic!(
