@@ -853,6 +853,190 @@ fn given_code_copied_between_exercises_is_identical() {
     report("copies of given code", problems);
 }
 
+/// `xtask/tests/rules.toml`: the rules the book states, and the fixtures that break
+/// them.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rules {
+    rule: Vec<Rule>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rule {
+    /// Below book/src/.
+    page: String,
+    /// The rule as the page writes it, without the bold markers.
+    text: String,
+    #[serde(default)]
+    broken_by: Vec<BrokenBy>,
+    untestable: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrokenBy {
+    exercise: String,
+    fixture: String,
+}
+
+/// Markdown as a reader sees the words: no blockquote markers, no bold markers, every
+/// run of white space (line breaks too) one space.
+fn plain(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.trim_start();
+            l.strip_prefix('>').unwrap_or(l)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("**", "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The blockquoted bold rules of a page (`> **...**`, on one line or several), exercise
+/// callouts (`> **Exercise NN/MM ...`) left out, as plain text.
+fn blockquoted_rules(page: &str) -> Vec<String> {
+    let lines: Vec<&str> = page.lines().collect();
+    let mut rules = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix("> **") else {
+            continue;
+        };
+        if rest.starts_with("Exercise ") {
+            continue;
+        }
+        // The quote goes on while the lines start with `>`; the rule ends at the next `**`.
+        let mut quote = rest.to_string();
+        for next in lines[i + 1..].iter().take_while(|l| l.starts_with('>')) {
+            if quote.contains("**") {
+                break;
+            }
+            quote.push('\n');
+            quote.push_str(next);
+        }
+        let bold = quote.split("**").next().unwrap_or_default();
+        rules.push(plain(bold));
+    }
+    rules
+}
+
+#[test]
+fn every_rule_of_the_book_is_broken_by_a_rejected_fixture() {
+    let file = "xtask/tests/rules.toml";
+    let book = root().join("book/src");
+    let rules: Rules = match toml::from_str(&read(&root().join(file))) {
+        Ok(rules) => rules,
+        Err(e) => {
+            return report(
+                "rules of the book",
+                vec![format!(
+                    "{file}: cannot be read ({e})\n  fix: one [[rule]] per rule, with `page`, \
+                     `text` and `broken_by = [{{ exercise = \"NN/MM\", fixture = \"name\" }}]` \
+                     (or `untestable = \"why\"`)"
+                )],
+            );
+        }
+    };
+    let exercises = with_manifests();
+    let mut problems = Vec::new();
+    // Every entry: its text is on its page, and wrong answers that break it are
+    // rejected by an exercise's tests.
+    for rule in &rules.rule {
+        let text = plain(&rule.text);
+        let path = book.join(&rule.page);
+        if !path.is_file() {
+            problems.push(format!(
+                "{file}: the rule \"{text}\" names the page book/src/{}, which does not exist\n  \
+                 fix: name the page below book/src/ that states it (e.g. \
+                 \"ch14-messages-and-shutdown/bounded.md\"), or remove the entry if the book \
+                 no longer states the rule",
+                rule.page
+            ));
+        } else if !plain(&read(&path)).contains(&text) {
+            problems.push(format!(
+                "{file}: the rule \"{text}\" is not on book/src/{} (bold markers and line \
+                 breaks aside)\n  fix: copy the sentence from the page word for word, or \
+                 remove the entry if the page no longer states it",
+                rule.page
+            ));
+        }
+        match (rule.broken_by.is_empty(), &rule.untestable) {
+            (true, None) => problems.push(format!(
+                "{file}: the rule \"{text}\" names no fixture that breaks it\n  fix: add \
+                 `broken_by = [{{ exercise = \"NN/MM\", fixture = \"name\" }}]`: a wrong \
+                 answer that breaks the rule, listed in that exercise's `fixtures`, so that \
+                 `cargo xtask verify` proves the tests reject it (write one with `cargo \
+                 xtask fixture NN/MM name --from FILE` if none exists); only a rule that is \
+                 no rule about code gets `untestable = \"why\"` instead"
+            )),
+            (false, Some(_)) => problems.push(format!(
+                "{file}: the rule \"{text}\" has both `broken_by` and `untestable`\n  fix: \
+                 keep `broken_by`: a fixture that breaks it shows it can be tested"
+            )),
+            _ => {}
+        }
+        for broken in &rule.broken_by {
+            let Some((e, m)) = exercises.iter().find(|(e, _)| e.id == broken.exercise) else {
+                problems.push(format!(
+                    "{file}: the rule \"{text}\" is broken by a fixture of exercise {}, which \
+                     is no exercise of the course\n  fix: use an exercise's NN/MM (`cargo \
+                     xtask list` shows them)",
+                    broken.exercise
+                ));
+                continue;
+            };
+            if !m.fixtures.iter().any(|f| f.0 == broken.fixture) {
+                let listed: Vec<&str> = m.fixtures.iter().map(|f| f.0.as_str()).collect();
+                problems.push(format!(
+                    "{file}: the rule \"{text}\" is broken by the fixture \"{}\" of {}, which \
+                     {} does not list in `fixtures` ({})\n  fix: name a listed fixture, or \
+                     record the wrong answer with `cargo xtask fixture {} {} --from FILE`, \
+                     list it, and run `cargo xtask verify {}`",
+                    broken.fixture,
+                    broken.exercise,
+                    e.cargo_toml(),
+                    listed.join(", "),
+                    broken.exercise,
+                    broken.fixture,
+                    broken.exercise
+                ));
+            }
+        }
+    }
+    // Every blockquoted bold rule of the book has an entry.
+    for entry in walkdir::WalkDir::new(&book)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+    {
+        let page = entry
+            .path()
+            .strip_prefix(&book)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        for bold in blockquoted_rules(&read(entry.path())) {
+            let known = rules
+                .rule
+                .iter()
+                .any(|r| r.page == page && plain(&r.text).contains(&bold));
+            if !known {
+                problems.push(format!(
+                    "book/src/{page}: states the rule \"{bold}\", which {file} does not list\n  \
+                     fix: add a [[rule]] with `page = \"{page}\"`, the rule as `text`, and \
+                     `broken_by`, a wrong-answer fixture that breaks it (see CONTRIBUTING.md, \
+                     \"The book's rules\")"
+                ));
+            }
+        }
+    }
+    report("rules of the book", problems);
+}
+
 /// A solution keeps the code marked "Given" in its edited files exactly as the
 /// exercise ships it: the learner may not change it either (`check` says "modified").
 #[test]
