@@ -118,6 +118,63 @@ fn course_copy(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
+fn changed_given_code_in_the_learners_file_is_modified_never_passed() {
+    // The shortcut: the learner's own file also holds the given baseline a speedup is
+    // measured against; making it slower would make any answer look fast.
+    let course = course_copy("given");
+    let exercise = course.join("exercises/01_wait_or_work/02_four_jobs");
+    let lib = exercise.join("src/lib.rs");
+    let solved = std::fs::read_to_string(
+        course.join("solutions/01_wait_or_work/02_four_jobs/src/lib.rs"),
+    )
+    .unwrap();
+    // Reformatted and commented given code is still the course's ...
+    let reformatted = solved.replace(
+        "jobs.into_iter().map(|job| job()).collect()",
+        "// one after the other\n    jobs.into_iter()\n        .map(|job| job())\n        .collect()",
+    );
+    assert_ne!(reformatted, solved);
+    std::fs::write(&lib, &reformatted).unwrap();
+    let output = xtask()
+        .args(["check", "01/02"])
+        .env("WOW_COURSE_ROOT", &course)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Compared before anything is compiled (this copy has no tool to build, so it
+    // stops at "compile error"): what matters is that it is not "modified".
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("01/02 four_jobs") && !first.contains("modified"),
+        "{stdout}"
+    );
+    // ... changed given code is not.
+    let slower = solved.replace(
+        "jobs.into_iter().map(|job| job()).collect()",
+        "std::thread::sleep(std::time::Duration::from_millis(500));\n    \
+         jobs.into_iter().map(|job| job()).collect()",
+    );
+    std::fs::write(&lib, slower).unwrap();
+    let output = xtask()
+        .args(["check", "01/02"])
+        .env("WOW_COURSE_ROOT", &course)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("01/02 four_jobs              modified"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("src/lib.rs (given `fn run_sequentially` changed)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cargo xtask reset 01/02"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&course);
+}
+
+#[test]
 fn a_replaced_test_or_snapshot_is_modified_never_passed_and_reset_restores_it() {
     let course = course_copy("modified");
     let exercise = course.join("exercises/02_cores_and_threads/01_spawn_workers");
