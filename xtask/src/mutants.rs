@@ -11,7 +11,9 @@
 //! Each solution is mutated inside a scratch copy of its exercise (the same overlay
 //! that `check --solutions` grades), against that exercise's tests only; only the
 //! files a learner edits (those under `solutions/`) are mutated, never the given
-//! servers, kitchens and helpers. Too slow for `ci`: a maintainer runs it.
+//! servers, kitchens and helpers, nor the items marked "Given" inside the edited
+//! files (`given.rs`: `check` reports a change to them). Too slow for `ci`: a
+//! maintainer runs it.
 
 use crate::course::{Course, Exercise};
 use crate::runner::{kill_group, spawn_in_group};
@@ -205,6 +207,13 @@ fn mutate_one(
         let rel = dir.join(&file);
         let rel = rel.strip_prefix(workspace).unwrap_or(&rel);
         cmd.arg("--file").arg(rel);
+        // Given code inside the edited file (a baseline, an instrument) is not the
+        // learner's to change: `check` reports a change to it as "modified". Its
+        // mutants are no wrong answer a learner can hand in.
+        let text = std::fs::read_to_string(course.solution_dir(exercise).join(&file))?;
+        for item in crate::given::items(&text).unwrap_or_default().into_keys() {
+            cmd.arg("--exclude-re").arg(given_pattern(&item));
+        }
     }
     // The tests run one at a time, as the grader runs them: timing checks must not
     // compete with each other. insta never writes a snapshot.
@@ -266,6 +275,16 @@ fn mutate_one(
         seconds: started.elapsed().as_secs_f64(),
         error,
     })
+}
+
+/// The mutants of a given item, as cargo-mutants names them: `replace score -> u64
+/// with 0`, `replace ^= with |= in score`, `replace <impl Display for E>::fmt -> ...`.
+fn given_pattern(item: &str) -> String {
+    match item.split_once(' ') {
+        Some(("impl", what)) => format!("<impl {what}>"),
+        Some((_, name)) => format!("( in {name}$|replace {name} ->)"),
+        None => item.to_string(),
+    }
 }
 
 /// `src/lib.rs:56:17: replace ...` -> `src/lib.rs: replace ...`: survives edits above.
