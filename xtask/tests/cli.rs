@@ -124,10 +124,9 @@ fn changed_given_code_in_the_learners_file_is_modified_never_passed() {
     let course = course_copy("given");
     let exercise = course.join("exercises/01_wait_or_work/02_four_jobs");
     let lib = exercise.join("src/lib.rs");
-    let solved = std::fs::read_to_string(
-        course.join("solutions/01_wait_or_work/02_four_jobs/src/lib.rs"),
-    )
-    .unwrap();
+    let solved =
+        std::fs::read_to_string(course.join("solutions/01_wait_or_work/02_four_jobs/src/lib.rs"))
+            .unwrap();
     // Reformatted and commented given code is still the course's ...
     let reformatted = solved.replace(
         "jobs.into_iter().map(|job| job()).collect()",
