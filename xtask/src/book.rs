@@ -80,6 +80,23 @@ pub fn book_dir(course: &Course) -> PathBuf {
 ///
 /// The "Your machine" page shows the figures of `cargo xtask lab` when the reader has
 /// run it (from [`Course::lab_dir`]), else the defaults in `book/src/your-machine/`.
+/// The pages of the book, in order, as mdBook parsed SUMMARY.md: every chapter that
+/// has a file (draft chapters and part titles have none).
+pub fn pages(course: &Course) -> Result<Vec<PathBuf>> {
+    fn walk(items: &[BookItem], out: &mut Vec<PathBuf>) {
+        for item in items {
+            if let BookItem::Chapter(chapter) = item {
+                out.extend(chapter.path.clone());
+                walk(&chapter.sub_items, out);
+            }
+        }
+    }
+    let book = MDBook::load(book_dir(course)).context("cannot load the book (book/book.toml)")?;
+    let mut out = Vec::new();
+    walk(&book.book.items, &mut out);
+    Ok(out)
+}
+
 pub fn build(course: &Course) -> Result<PathBuf> {
     let mut book =
         MDBook::load(book_dir(course)).context("cannot load the book (book/book.toml)")?;
