@@ -164,14 +164,7 @@ pub fn grade_dir(course: &Course, dir: &Path, options: &RunOptions) -> Result<Ou
             "missing: no folder exercises/{} in the submission",
             exercise.rel.display()
         );
-        graded.push(Graded {
-            exercise,
-            status: Status::Missing { what },
-            reports: Vec::new(),
-            tests_passed: 0,
-            tests_total: 0,
-            duration: Duration::ZERO,
-        });
+        graded.push(Graded::without_running(exercise, Status::Missing { what }));
     }
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     // Given code inside the files a student edits (a baseline, an instrument): a

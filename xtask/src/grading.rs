@@ -7,7 +7,6 @@ use crate::course::{Course, Exercise};
 use crate::runner::{self, Batch, Graded, RunOptions, Status};
 use crate::{scratch, shipped};
 use anyhow::Result;
-use std::time::Duration;
 
 /// The learner's exercises as `check` grades them: one whose tests, snapshots or given
 /// files differ from what shipped is "modified" and not run; the others are graded
@@ -77,17 +76,13 @@ fn modified(exercise: &Exercise, c: shipped::Comparison) -> Graded {
              mismatch) makes the test agree with your code instead of your code with the test",
         );
     }
-    Graded {
-        exercise: exercise.clone(),
-        status: Status::Modified {
+    Graded::without_running(
+        exercise.clone(),
+        Status::Modified {
             files: c.modified,
             advice,
         },
-        reports: Vec::new(),
-        tests_passed: 0,
-        tests_total: 0,
-        duration: Duration::ZERO,
-    }
+    )
 }
 
 /// The learner's exercises, in place (the tests run from `exercises/`; only the
@@ -113,19 +108,13 @@ pub fn grade_exercises(
 pub fn deleted_exercises(deleted: &[Exercise]) -> Vec<Graded> {
     deleted
         .iter()
-        .map(|e| Graded {
-            exercise: e.clone(),
-            status: Status::Missing {
-                what: format!(
-                    "the folder exercises/{} was deleted; restore it with `git checkout -- exercises/{}`",
-                    e.rel.display(),
-                    e.rel.display()
-                ),
-            },
-            reports: Vec::new(),
-            tests_passed: 0,
-            tests_total: 0,
-            duration: Duration::ZERO,
+        .map(|e| {
+            let what = format!(
+                "the folder exercises/{} was deleted; restore it with `git checkout -- exercises/{}`",
+                e.rel.display(),
+                e.rel.display()
+            );
+            Graded::without_running(e.clone(), Status::Missing { what })
         })
         .collect()
 }
@@ -165,14 +154,7 @@ pub fn grade_overlay(
     };
     let mut graded = runner::grade(course, &batch, options)?;
     for (exercise, what) in overlay.missing {
-        graded.push(Graded {
-            exercise,
-            status: Status::Missing { what },
-            reports: Vec::new(),
-            tests_passed: 0,
-            tests_total: 0,
-            duration: Duration::ZERO,
-        });
+        graded.push(Graded::without_running(exercise, Status::Missing { what }));
     }
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     Ok(graded)

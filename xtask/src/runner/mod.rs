@@ -42,6 +42,20 @@ pub struct Graded {
     pub duration: Duration,
 }
 
+impl Graded {
+    /// An exercise given a status without running its tests (missing, modified).
+    pub fn without_running(exercise: Exercise, status: Status) -> Graded {
+        Graded {
+            exercise,
+            status,
+            reports: Vec::new(),
+            tests_passed: 0,
+            tests_total: 0,
+            duration: Duration::ZERO,
+        }
+    }
+}
+
 /// How to run the tests.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
