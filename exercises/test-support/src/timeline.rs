@@ -80,12 +80,15 @@ struct Recorder {
     groups: Mutex<Vec<Group>>,
     lanes: Mutex<Vec<(u64, String, String)>>,
     /// The groups and lanes of [`replay`], by test and name, and by label.
-    replayed: Mutex<(HashMap<(String, String), u32>, HashMap<String, u64>)>,
+    replayed: Mutex<Replayed>,
     /// What has been written so far: groups, lanes, and the first slot that may
     /// still be unwritten.
     written: Mutex<(usize, usize, usize)>,
     next_lane: AtomicU64,
 }
+
+/// [`replay`]'s groups by test and name, and its lanes by label.
+type Replayed = (HashMap<(String, String), u32>, HashMap<String, u64>);
 
 static RECORDER: OnceLock<Option<Recorder>> = OnceLock::new();
 
