@@ -9,13 +9,13 @@
 //! the file and the fix. (In the spirit of rust-analyzer's tidy tests.)
 
 // The tool's own modules, compiled a second time; tidy uses only part of them.
+#[path = "../src/given.rs"]
+mod given;
 #[allow(dead_code)]
 #[path = "../src/manifest.rs"]
 mod manifest;
 #[path = "../src/markdown.rs"]
 mod markdown;
-#[path = "../src/given.rs"]
-mod given;
 
 use manifest::Manifest;
 use markdown::heading_ids;
