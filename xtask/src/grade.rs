@@ -175,10 +175,14 @@ pub fn grade_dir(course: &Course, dir: &Path, options: &RunOptions) -> Result<Ou
             .edit_files()
             .iter()
             .flat_map(|file| {
-                let read = |dir: &Path| std::fs::read_to_string(dir.join(file)).unwrap_or_default();
-                crate::given::changed(&read(&course.exercise_dir(e)), &read(&student_dir(e)))
-                    .into_iter()
-                    .map(move |c| format!("{file} ({c})"))
+                // A file the student does not have is graded as it is (missing, or a
+                // compile error), not compared.
+                let read = |dir: &Path| std::fs::read_to_string(dir.join(file)).ok();
+                let changes = match (read(&course.exercise_dir(e)), read(&student_dir(e))) {
+                    (Some(ours), Some(theirs)) => crate::given::changed(&ours, &theirs),
+                    _ => Vec::new(),
+                };
+                changes.into_iter().map(move |c| format!("{file} ({c})"))
             })
             .collect();
         if !changes.is_empty() {
