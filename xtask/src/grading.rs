@@ -128,11 +128,31 @@ pub fn grade_solutions(
     let solutions = course.solutions_dir();
     grade_overlay(
         course,
-        "solutions",
+        Names::same("solutions"),
         selected,
         |e| solutions.join(&e.rel),
         options,
     )
+}
+
+/// Where an overlay is built and where its reports go. Rounds that reuse one
+/// workspace folder reuse cargo's artefacts too (they are named by package path), so
+/// verify's rounds of fixtures take the disk of one copy of the course, not one each.
+#[derive(Clone, Copy)]
+pub struct Names<'a> {
+    /// The scratch workspace's folder, below `target/wait-or-work/`.
+    pub workspace: &'a str,
+    /// The report folder, below `target/wait-or-work/reports/`.
+    pub reports: &'a str,
+}
+
+impl<'a> Names<'a> {
+    pub fn same(name: &'a str) -> Self {
+        Names {
+            workspace: name,
+            reports: name,
+        }
+    }
 }
 
 /// The sources in `sources(exercise)` (a folder laid out like the exercise's solution)
@@ -140,17 +160,17 @@ pub fn grade_solutions(
 /// A missing folder is graded "missing".
 pub fn grade_overlay(
     course: &Course,
-    name: &str,
+    names: Names,
     selected: &[Exercise],
     sources: impl Fn(&Exercise) -> std::path::PathBuf,
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
-    let _lock = scratch::lock(course, name)?;
-    let overlay = scratch::overlay(course, name, selected, "", sources)?;
+    let _lock = scratch::lock(course, names.workspace)?;
+    let overlay = scratch::overlay(course, names.workspace, selected, "", sources)?;
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
-        name,
+        name: names.reports,
     };
     let mut graded = runner::grade(course, &batch, options)?;
     for (exercise, what) in overlay.missing {

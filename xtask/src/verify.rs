@@ -192,7 +192,10 @@ fn grade_fixtures(
         let name = format!("fixtures-{}", round + 1);
         let round_graded = grade_overlay(
             course,
-            &name,
+            crate::grading::Names {
+                workspace: "fixtures",
+                reports: &name,
+            },
             &exercises,
             |e| sources[&e.rel].clone(),
             options,
