@@ -367,14 +367,27 @@ pub fn render(title: &str, sections: &[(&str, &[TestTimeline])]) -> String {
             let _ = write!(path, " L{:.2},{base:.1} Z", LABEL + PLOT);
             let _ = writeln!(
                 body,
-                r##"<rect x="{LABEL}" y="{y:.1}" width="{PLOT}" height="{BAND}" fill="#fafafa" stroke="#ddd"/><path d="{path}" fill="#4e79a7" fill-opacity="0.35" stroke="#4e79a7" stroke-width="0.8"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">in flight</text>"##,
+                r##"<rect x="{LABEL}" y="{y:.1}" width="{PLOT}" height="{BAND}" fill="#fafafa" stroke="#ddd"/>"##
+            );
+            // The cores, for work on the real clock (waits on tokio's clock need none,
+            // and a paused-clock picture stays the same on every machine): a band as
+            // high as the machine has cores, so jobs in flight above it are jobs that
+            // wait for a core.
+            let cores_y = base - t.cores as f64 * scale;
+            if !t.tokio {
+                let _ = writeln!(
+                    body,
+                    r##"<rect class="cores" x="{LABEL}" y="{cores_y:.1}" width="{PLOT}" height="{:.1}" fill="#e15759" fill-opacity="0.10"/>"##,
+                    base - cores_y
+                );
+            }
+            let _ = writeln!(
+                body,
+                r##"<path d="{path}" fill="#4e79a7" fill-opacity="0.35" stroke="#4e79a7" stroke-width="0.8"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">in flight</text>"##,
                 LABEL - 4.0,
                 y + BAND / 2.0 + 3.0,
             );
-            // The cores, for work on the real clock (waits on tokio's clock need none,
-            // and a paused-clock picture stays the same on every machine).
             if !t.tokio {
-                let cores_y = base - t.cores as f64 * scale;
                 let _ = writeln!(
                     body,
                     r##"<line class="cores" x1="{LABEL}" y1="{cores_y:.1}" x2="{:.1}" y2="{cores_y:.1}" stroke="#e15759" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" font-size="9" fill="#e15759" text-anchor="end">{} core{}</text>"##,
@@ -541,6 +554,14 @@ mod tests {
             .filter(|n| n.attribute("class") == Some("span"))
             .count();
         assert_eq!(spans, 3 + 3 + 3);
+        // A band of the cores under the real-clock jobs only (the one real-clock group:
+        // its band and its line), none under the paused-clock ones.
+        let cores: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("cores"))
+            .map(|n| n.tag_name().name())
+            .collect();
+        assert_eq!(cores, ["rect", "line"]);
     }
 
     #[test]

@@ -464,3 +464,75 @@ fn watch_grades_on_save_and_answers_keys_in_a_terminal() {
     assert!(stdout.contains("course: ["), "{stdout}");
     let _ = std::fs::remove_dir_all(&course);
 }
+
+#[test]
+fn check_timeline_draws_the_learners_run_above_the_reference() {
+    // A learner whose workers run one after another: 02/01's sequential fixture.
+    let course = course_copy("timeline");
+    let whole = xtask()
+        .args(["fixture", "02/01", "sequential"])
+        .output()
+        .unwrap();
+    assert!(whole.status.success(), "{whole:?}");
+    let fixture_dir = std::path::PathBuf::from(String::from_utf8_lossy(&whole.stdout).trim());
+    std::fs::copy(
+        fixture_dir.join("src/lib.rs"),
+        course.join("exercises/02_cores_and_threads/01_spawn_workers/src/lib.rs"),
+    )
+    .unwrap();
+    for folder in ["xtask", "book/snippet-deps"] {
+        std::fs::create_dir_all(course.join(folder).parent().unwrap()).unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(repo_root().join(folder))
+            .arg(course.join(folder))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let output = xtask()
+        .args(["check", "02/01", "--timeline"])
+        .env("WOW_COURSE_ROOT", &course)
+        // The watch test's build folder (see there why not the course's own): the
+        // dependencies are built once for both.
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target/wow-watch-test"),
+        )
+        .env("CARGO", env!("CARGO"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("02/01 spawn_workers"), "{stdout}");
+    assert!(first.contains(" failed "), "{stdout}");
+    let picture = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("timeline: "))
+        .unwrap_or_else(|| panic!("check --timeline names its picture:\n{stdout}"));
+    // The failed test recorded the workers: its message says what they did and
+    // where to look.
+    assert!(
+        stdout.contains(&format!("see {picture})")),
+        "the failure names the picture:\n{stdout}"
+    );
+    let path = if std::path::Path::new(picture).is_absolute() {
+        std::path::PathBuf::from(picture)
+    } else {
+        course.join(picture)
+    };
+    let svg = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    // The learner's run above the reference solution's, each with its lanes.
+    let your = svg.find("your code (last run)").expect("the learner's part");
+    let reference = svg.find("the reference solution").expect("the reference");
+    assert!(your < reference, "the learner's run comes first");
+    let lanes = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("lanes"))
+        .count();
+    assert!(lanes >= 2, "lanes for both runs:\n{svg}");
+    let _ = std::fs::remove_dir_all(&course);
+}
