@@ -159,6 +159,32 @@ fn profile_runs_the_job_once_on_the_calling_thread() {
 }
 
 #[test]
+fn classify_at_the_edges() {
+    // Deterministic: synthetic profiles a nanosecond either side of the rules.
+    let (ms, ns) = (Duration::from_millis, Duration::from_nanos);
+    assert_eq!(
+        classify(Duration::ZERO, ms(1)),
+        Kind::Waits,
+        "`classify` said a job with no wall time but 1 ms of CPU time computes; a job that \
+         took no wall time at all waits, whatever the CPU clock says (the two clocks are read \
+         at different instants): check for a zero `wall` before you divide or compare"
+    );
+    assert_eq!(
+        classify(ms(100) + ns(1), ms(50)),
+        Kind::Waits,
+        "`classify` said 50 ms of CPU in 100.000001 ms of wall time computes, but that is just \
+         under half, so the job waits: compare the exact durations (`cpu * 2 >= wall`), not \
+         whole milliseconds or a halved wall time, which round the boundary away"
+    );
+    assert_eq!(
+        classify(ms(100) + ns(1), ms(50) + ns(1)),
+        Kind::Computes,
+        "`classify` said 50.000001 ms of CPU in 100.000001 ms of wall time waits, but that is \
+         more than half, so the job computes"
+    );
+}
+
+#[test]
 fn classification_table() {
     // Deterministic by construction: synthetic profiles, no clock involved.
     let ms = Duration::from_millis;
