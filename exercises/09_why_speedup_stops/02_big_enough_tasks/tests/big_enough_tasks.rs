@@ -100,8 +100,14 @@ fn a_big_range_makes_few_big_tasks_on_several_threads() {
     let threads = ThreadSet::new();
     let leaves = Mutex::new(0usize);
     let smallest = Mutex::new(u64::MAX);
+    let outside_rayon = Mutex::new(0usize);
     split_and_join(0..len, &|r: Range<u64>| {
+        // Each leaf is one span of the grader's timeline picture (`check --timeline`).
+        let _span = test_support::timeline::span("leaf");
         threads.record();
+        if rayon::current_thread_index().is_none() {
+            *outside_rayon.lock().unwrap() += 1;
+        }
         let n = {
             let mut leaves = leaves.lock().unwrap();
             *leaves += 1;
@@ -120,6 +126,13 @@ fn a_big_range_makes_few_big_tasks_on_several_threads() {
     });
     let leaves = leaves.into_inner().unwrap();
     expect_at_most("leaves for 40 x MIN_LEAF indices", leaves, 40);
+    let outside_rayon = outside_rayon.into_inner().unwrap();
+    assert!(
+        outside_rayon == 0,
+        "{outside_rayon} of {leaves} leaves were scored on threads outside rayon's pool: \
+         the halves must be tasks for `rayon::join`, which runs them on the pool's threads \
+         (one per core), not OS threads started for each split"
+    );
     expect_at_least(
         "indices in the smallest leaf",
         smallest.into_inner().unwrap() as usize,

@@ -10,7 +10,9 @@
 //! Book: `book/src/ch09-why-speedup-stops/contention.md` (section "False sharing")
 
 use std::fmt;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::ThreadId;
 
 /// The most threads the counting functions accept.
 pub const MAX_THREADS: usize = 64;
@@ -48,11 +50,30 @@ pub fn check_threads(threads: usize) -> Result<(), CountError> {
 
 /// Given: the work of one thread, adding 1 to `counter` `times` times. Never inlined,
 /// so every version runs the same machine code and only the memory layout differs.
+/// It notes which thread called it, for the tests ([`hammered_on`]).
 #[inline(never)]
 pub fn hammer(counter: &AtomicU64, times: u64) {
+    HAMMERED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((times, std::thread::current().id()));
     for _ in 0..std::hint::black_box(times) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Given: each call of [`hammer`] so far, its `times` and the thread that made it.
+static HAMMERED: Mutex<Vec<(u64, ThreadId)>> = Mutex::new(Vec::new());
+
+/// Given, for the tests: the thread of each call of [`hammer`] so far with exactly
+/// `times` steps, in the order of the calls.
+pub fn hammered_on(times: u64) -> Vec<ThreadId> {
+    let calls = HAMMERED.lock().unwrap_or_else(|p| p.into_inner());
+    calls
+        .iter()
+        .filter(|(t, _)| *t == times)
+        .map(|(_, thread)| *thread)
+        .collect()
 }
 
 /// Given, the slow version: `threads` threads, thread `i` adds 1 to counter `i`

@@ -1,6 +1,8 @@
 //! Tests for 09/03. Run them with `cargo xtask check 09/03`.
 
-use ex09_03_false_sharing::{MAX_THREADS, Padded, count_padded, count_side_by_side, hammer};
+use ex09_03_false_sharing::{
+    MAX_THREADS, Padded, count_padded, count_side_by_side, hammer, hammered_on,
+};
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 use test_support::report::{self, Outcome};
@@ -30,6 +32,37 @@ fn counts_come_back_in_thread_order_and_bad_input_is_an_error() {
         }
     }
     insta::assert_snapshot!(table);
+}
+
+#[test]
+fn each_counter_is_counted_on_a_thread_of_its_own() {
+    // Clock-free: `hammer` notes the thread of each call; this test's count (an odd
+    // number no other test uses) picks out its own calls.
+    const TIMES: u64 = 77_777;
+    let counts = count_padded(4, TIMES).expect("4 threads are allowed");
+    assert_eq!(counts, vec![TIMES; 4], "four counters of {TIMES} each");
+    let threads = hammered_on(TIMES);
+    assert_eq!(
+        threads.len(),
+        4,
+        "`hammer` must be called once per counter (4 counters), with `per_thread`"
+    );
+    let caller = std::thread::current().id();
+    let on_caller = threads.iter().filter(|t| **t == caller).count();
+    assert!(
+        on_caller == 0,
+        "{on_caller} of the 4 counters were counted on the caller's thread: each counter \
+         gets a thread of its own (spawn one scoped thread per `Padded`, as \
+         `count_side_by_side` does), or nothing runs in parallel"
+    );
+    let mut distinct = threads.clone();
+    distinct.sort_by_key(|t| format!("{t:?}"));
+    distinct.dedup();
+    expect_at_least(
+        "distinct threads that counted the 4 counters",
+        distinct.len(),
+        4,
+    );
 }
 
 /// The alignment `Padded` must have: two 64-byte cache lines, because some CPUs fetch
