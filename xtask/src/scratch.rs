@@ -64,7 +64,9 @@ impl Scratch {
 /// Builds the scratch workspace `name` for `exercises`: each pristine exercise with
 /// the files under `sources(exercise)` copied over its folder `into` (`""` for the
 /// exercise's root, `"src"` for its sources). A missing source folder leaves the
-/// exercise out, listed as missing.
+/// exercise out, listed as missing. Copies of exercises not selected this time stay
+/// where they are (they are no members of the workspace), so going back to one
+/// compiles only what changed since.
 pub fn overlay(
     course: &Course,
     name: &str,
@@ -73,10 +75,6 @@ pub fn overlay(
     sources: impl Fn(&Exercise) -> PathBuf,
 ) -> Result<Scratch> {
     let root = course.scratch_dir().join(name);
-    if root.exists() {
-        std::fs::remove_dir_all(&root)
-            .with_context(|| format!("cannot clear the scratch folder {}", root.display()))?;
-    }
     std::fs::create_dir_all(&root)?;
     let mut present = Vec::new();
     let mut missing = Vec::new();
@@ -90,13 +88,18 @@ pub fn overlay(
             continue;
         }
         let dest = member_dir(course, name, exercise);
-        copy_tree(&course.exercise_dir(exercise), &dest)?;
-        copy_tree(&source, &dest.join(into))?;
+        let mut wanted = std::collections::BTreeMap::new();
+        read_tree(&course.exercise_dir(exercise), Path::new(""), &mut wanted)?;
+        read_tree(&source, Path::new(into), &mut wanted)?;
+        sync(&dest, &wanted)?;
         present.push((exercise.clone(), dest));
     }
     write_manifest(course, &root, &present)?;
     if course.root.join("Cargo.lock").is_file() {
-        std::fs::copy(course.root.join("Cargo.lock"), root.join("Cargo.lock"))?;
+        write_if_changed(
+            &root.join("Cargo.lock"),
+            &std::fs::read(course.root.join("Cargo.lock"))?,
+        )?;
     }
     Ok(Scratch {
         root,
@@ -161,8 +164,57 @@ fn write_manifest(course: &Course, root: &Path, present: &[(Exercise, PathBuf)])
     {
         dev.remove("package");
     }
-    std::fs::write(root.join("Cargo.toml"), doc.to_string())?;
+    write_if_changed(&root.join("Cargo.toml"), doc.to_string().as_bytes())?;
     Ok(())
+}
+
+/// The source files below `from` (as `copy_tree` picks them), by their path below
+/// `into`, read into `files`, replacing files of the same path.
+fn read_tree(
+    from: &Path,
+    into: &Path,
+    files: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>,
+) -> Result<()> {
+    for rel in crate::walk::files(from, crate::walk::is_source)? {
+        let bytes = std::fs::read(from.join(&rel))
+            .with_context(|| format!("cannot read {}", from.join(&rel).display()))?;
+        files.insert(into.join(rel), bytes);
+    }
+    Ok(())
+}
+
+/// Makes the folder `dir` hold exactly `files`: a file whose bytes are already there
+/// is left alone, so it keeps its modification time and cargo, which decides what to
+/// rebuild by modification times, reuses what it built from it (a grading run of
+/// unchanged sources compiles nothing); a changed file is written anew, so it is
+/// newer than any build; every other file (a learner's deleted module, insta's
+/// pending snapshots) is removed. Content decides, not the sources' own times: a
+/// student's file may be older than the build of the student graded before.
+fn sync(dir: &Path, files: &std::collections::BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
+    if dir.is_dir() {
+        for rel in crate::walk::files(dir, |_| true)? {
+            if !files.contains_key(&rel) {
+                let path = dir.join(&rel);
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    for (rel, bytes) in files {
+        write_if_changed(&dir.join(rel), bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` unless the file holds them already.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Copies the files of `from` into `to`, replacing files of the same name; skips
@@ -185,4 +237,54 @@ pub fn display_rel(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn sync_keeps_unchanged_files_rewrites_changed_ones_and_removes_the_rest() {
+        let dir = std::env::temp_dir().join(format!("wow-sync-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files = |pairs: &[(&str, &str)]| -> BTreeMap<PathBuf, Vec<u8>> {
+            pairs
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.as_bytes().to_vec()))
+                .collect()
+        };
+        sync(
+            &dir,
+            &files(&[("src/lib.rs", "one"), ("tests/t.rs", "test")]),
+        )
+        .unwrap();
+        std::fs::write(dir.join("tests/s.snap.new"), "pending").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for f in ["src/lib.rs", "tests/t.rs"] {
+            std::fs::File::options()
+                .write(true)
+                .open(dir.join(f))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        sync(
+            &dir,
+            &files(&[("src/lib.rs", "two"), ("tests/t.rs", "test")]),
+        )
+        .unwrap();
+        let modified = |f: &str| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap();
+        // Same bytes: untouched, so cargo sees nothing new.
+        assert_eq!(modified("tests/t.rs"), old);
+        // Other bytes: written now, newer than any build (even with the same length).
+        assert!(modified("src/lib.rs") > old);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("src/lib.rs")).unwrap(),
+            "two"
+        );
+        // Nothing else stays.
+        assert!(!dir.join("tests/s.snap.new").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
