@@ -55,11 +55,28 @@ pub fn items(source: &str) -> Option<BTreeMap<String, String>> {
 /// learner or student left it) changed or removed, as `given `fn score` changed`.
 /// Nothing when either does not parse.
 pub fn changed(pristine: &str, theirs: &str) -> Vec<String> {
-    let (Some(ours), Some(theirs)) = (items(pristine), items(theirs)) else {
+    match items(pristine) {
+        Some(ours) => differences(&ours, items(theirs).as_ref()),
+        None => Vec::new(),
+    }
+}
+
+/// The items of `expected` (given items and their fingerprints, from [`items`]) that
+/// `now` (the same file's items as it is now) changed or removed, as `given `fn score`
+/// changed`. Nothing when the file does not parse (`now` is `None`): that is a compile
+/// error, which the compiler explains, not a change to judge. `check` (against the
+/// fingerprints shipped with the course) and `grade` (against the pristine file) both
+/// judge through here.
+pub fn differences(
+    expected: &BTreeMap<String, String>,
+    now: Option<&BTreeMap<String, String>>,
+) -> Vec<String> {
+    let Some(now) = now else {
         return Vec::new();
     };
-    ours.iter()
-        .filter_map(|(name, hash)| match theirs.get(name) {
+    expected
+        .iter()
+        .filter_map(|(name, hash)| match now.get(name) {
             None => Some(format!("given `{name}` removed")),
             Some(h) if h != hash => Some(format!("given `{name}` changed")),
             Some(_) => None,

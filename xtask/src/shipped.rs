@@ -159,16 +159,21 @@ pub fn compare(
     // Given code inside the learner's own files: compared item by item, unless the
     // file does not parse (then it is a compile error, not a change to judge).
     let dir = course.exercise_dir(exercise);
-    let now_given = given_items(&dir, exercise);
-    for (key, hash) in expected.iter().filter(|(k, _)| k.contains(GIVEN)) {
-        let (file, item) = key.split_once(GIVEN).expect("filtered on it");
-        let parses = std::fs::read_to_string(dir.join(file))
-            .is_ok_and(|t| crate::given::items(&t).is_some());
-        match now_given.get(key) {
-            _ if !parses => {}
-            None => note(file, &format!("given `{item}` removed")),
-            Some(h) if h != hash => note(file, &format!("given `{item}` changed")),
-            Some(_) => {}
+    let mut expected_given: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    for (key, hash) in expected {
+        if let Some((file, item)) = key.split_once(GIVEN) {
+            expected_given
+                .entry(file)
+                .or_default()
+                .insert(item.to_string(), hash.clone());
+        }
+    }
+    for (file, items) in &expected_given {
+        let now = std::fs::read_to_string(dir.join(file))
+            .ok()
+            .and_then(|t| crate::given::items(&t));
+        for what in crate::given::differences(items, now.as_ref()) {
+            note(file, &what);
         }
     }
     for (file, hash) in expected.iter().filter(|(k, _)| !k.contains(GIVEN)) {
