@@ -48,7 +48,9 @@ pub fn rayon_sum(values: &[f64]) -> f64 {
 /// The blocked sum, in parallel, bit for bit equal to `blocked_sum_sequential` on
 /// any number of threads: `block_sum` is called once on each block of `BLOCK` values
 /// (the last block may be shorter), the blocks in parallel, and then the block sums
-/// are added from left to right, starting at 0.0.
+/// are added from left to right, starting at 0.0. The blocks run on the rayon pool it
+/// is called in (the global one, or the one a caller `install`ed), never on a pool or
+/// threads of its own.
 pub fn blocked_sum<F>(values: &[f64], block_sum: F) -> f64
 where
     F: Fn(&[f64]) -> f64 + Sync + Send,

@@ -29,12 +29,41 @@ fn values(n: usize, seed: u64) -> (Vec<f64>, i128) {
     (values, exact)
 }
 
+/// The prefix of the names of the threads of the pools the tests install.
+const POOL: &str = "test-pool-";
+
 fn in_pool<R: Send>(threads: usize, job: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .thread_name(|i| format!("{POOL}{i}"))
         .build()
         .expect("a pool")
         .install(job)
+}
+
+/// Counts the calls made on a thread that is not one of the installed pool's.
+#[derive(Default)]
+struct OutsideThePool(AtomicUsize);
+
+impl OutsideThePool {
+    fn record(&self) {
+        let name = std::thread::current().name().map(str::to_string);
+        if !name.is_some_and(|n| n.starts_with(POOL)) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Fails, in plain words, if any call ran outside the pool.
+    #[track_caller]
+    fn expect_none(self, of: usize, what: &str) {
+        let outside = self.0.into_inner();
+        assert!(
+            outside == 0,
+            "{outside} of {of} {what} ran on threads that are not the rayon pool the caller \
+             installed (a pool of 4 threads named {POOL}N): use the pool you are called in \
+             (`par_chunks` does), do not build a pool or start threads of your own"
+        );
+    }
 }
 
 #[test]
@@ -89,16 +118,56 @@ fn order_changes_the_answer() {
 }
 
 #[test]
+fn block_sums_are_added_in_the_order_of_the_blocks() {
+    // Clock-free, with uneven blocks: four blocks, the first holding 1e16 and the
+    // others 1.0 each, and the first block's sum finishes last (it waits until the
+    // three others are done, a few seconds at most). Left to right, each 1.0 added to
+    // 1e16 is lost (the spacing of doubles there is 2.0): 1e16. Added in the order
+    // they finished, the three 1.0 make 3.0 first: 1e16 + 4.
+    let mut values = vec![0.0; 4 * BLOCK];
+    values[0] = 1e16;
+    for block in 1..4 {
+        values[block * BLOCK] = 1.0;
+    }
+    let others_done = AtomicUsize::new(0);
+    let start = Instant::now();
+    let total = in_pool(4, || {
+        blocked_sum(&values, |block: &[f64]| {
+            if block[0] == 1e16 {
+                while others_done.load(Ordering::SeqCst) < 3
+                    && start.elapsed() < Duration::from_secs(3)
+                {
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+            } else {
+                others_done.fetch_add(1, Ordering::SeqCst);
+            }
+            sum_block(block)
+        })
+    });
+    let expected = blocked_sum_sequential(&values);
+    assert!(
+        total.to_bits() == expected.to_bits(),
+        "the first block's sum was ready last, and the blocked sum gave {total:e} instead \
+         of {expected:e}: the block sums were added in the order they were ready. Keep \
+         them in the order of the blocks (`collect` into a Vec keeps it) and add them \
+         from left to right"
+    );
+}
+
+#[test]
 fn every_block_once_on_several_threads() {
     // Clock-free: count the calls and the threads instead of timing them.
     let (values, _) = values(100 * BLOCK + 17, 3);
     blocked_sum(&values, sum_block); // on this thread
     let calls = AtomicUsize::new(0);
     let threads = ThreadSet::new();
+    let outside = OutsideThePool::default();
     let total = in_pool(4, || {
         blocked_sum(&values, |block: &[f64]| {
             calls.fetch_add(1, Ordering::Relaxed);
             threads.record();
+            outside.record();
             // A pause, so that the other threads surely wake up and take blocks too.
             std::thread::sleep(Duration::from_micros(300));
             assert!(block.len() <= BLOCK, "a block of {} values", block.len());
@@ -111,6 +180,7 @@ fn every_block_once_on_several_threads() {
         "on a pool of 4 threads the blocked sum gave {total:e}, the sequential blocked sum \
          is {expected:e}: add the block sums in the order of the blocks"
     );
+    outside.expect_none(101, "blocks");
     assert_eq!(
         calls.into_inner(),
         101,

@@ -110,7 +110,8 @@ where
 /// The same histogram as `histogram_sequential`, built in parallel without any
 /// shared state: each rayon task counts into a histogram of its own
 /// (`try_fold`), and the partial histograms are added up bucket by bucket
-/// (`try_reduce`).
+/// (`try_reduce`). It runs on the rayon pool it is called in (the global one, or the
+/// one a caller `install`ed), never on a pool or threads of its own.
 ///
 /// Errors: `buckets == 0`, or a word that `bucket_of` puts in a bucket
 /// `>= buckets` (if several words do, any one of them may be reported).
