@@ -173,7 +173,8 @@ pub async fn thumbnail_on_rayon(image: Image, passes: u32) -> Result<Image, Stri
 }
 
 /// Downloads every file of `config.names` from `config.server`, at most
-/// `config.max_downloads` at a time, resizes each image with
+/// `config.max_downloads` at a time (a download starts as soon as a permit is free:
+/// a slow one holds up no other), resizes each image with
 /// [`thumbnail_on_rayon`] as soon as it has arrived (while other downloads go on),
 /// and writes each thumbnail (PGM, [`Image::encode`]) to `config.out_dir/<name>`.
 ///

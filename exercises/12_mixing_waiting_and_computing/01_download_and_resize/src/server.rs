@@ -3,7 +3,8 @@
 //!
 //! It serves the files it was given at `/<name>`, each after a fixed delay (the
 //! network being slow), answers `404 Not Found` for any other name, and can cut a
-//! chosen file short (it promises the whole length, sends part of it and closes).
+//! chosen file short (it promises the whole length, sends part of it and closes), and
+//! can hold back the answer of one slow file until every other file was answered.
 //! Every connection gets a thread of its own, so the server never makes requests
 //! wait for each other.
 //!
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub struct ServerBuilder {
     files: HashMap<String, Vec<u8>>,
     cut: HashMap<String, usize>,
+    slow: Option<String>,
     delay: Duration,
 }
 
@@ -37,6 +39,15 @@ impl ServerBuilder {
     /// (after a `Content-Length` of all of them) and closes: a truncated download.
     pub fn cut_short(mut self, name: &str, bytes: Vec<u8>, keep: usize) -> Self {
         self.cut.insert(name.to_string(), keep);
+        self.file(name, bytes)
+    }
+
+    /// Serves `bytes` at `/<name>`, but holds its answer back until every other file
+    /// of the server has been answered (or for 5 seconds at most): one slow download
+    /// among quick ones. [`Server::answered_before_slow`] then says how many others
+    /// were answered meanwhile.
+    pub fn slow_file(mut self, name: &str, bytes: Vec<u8>) -> Self {
+        self.slow = Some(name.to_string());
         self.file(name, bytes)
     }
 
@@ -84,6 +95,10 @@ struct Stats {
     most: AtomicUsize,
     requests: AtomicUsize,
     answered_during_thumbnail: AtomicUsize,
+    /// Answers of files other than the slow one.
+    answered_others: AtomicUsize,
+    /// `answered_others` when the slow file was answered, plus one (0: not yet).
+    answered_before_slow: AtomicUsize,
 }
 
 /// A running server; stops when dropped.
@@ -120,6 +135,15 @@ impl Server {
     pub fn answered_during_thumbnail(&self) -> usize {
         self.stats.answered_during_thumbnail.load(Ordering::SeqCst)
     }
+
+    /// How many other files had been answered when the slow file
+    /// ([`ServerBuilder::slow_file`]) was answered; `None` if it was not.
+    pub fn answered_before_slow(&self) -> Option<usize> {
+        self.stats
+            .answered_before_slow
+            .load(Ordering::SeqCst)
+            .checked_sub(1)
+    }
 }
 
 impl Drop for Server {
@@ -152,6 +176,22 @@ fn handle(mut stream: TcpStream, config: &ServerBuilder, stats: &Stats) {
     if name.is_some() {
         stats.requests.fetch_add(1, Ordering::SeqCst);
         std::thread::sleep(config.delay);
+    }
+    if name.is_some() && name == config.slow {
+        // Held back until every other file was answered, 5 seconds at most.
+        let others = config.files.len() - 1;
+        let start = std::time::Instant::now();
+        while stats.answered_others.load(Ordering::SeqCst) < others
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let before = stats.answered_others.load(Ordering::SeqCst);
+        stats
+            .answered_before_slow
+            .store(before + 1, Ordering::SeqCst);
+    } else if name.is_some() {
+        stats.answered_others.fetch_add(1, Ordering::SeqCst);
     }
     if crate::image::probe::thumbnails_running() > 0 {
         stats

@@ -191,6 +191,95 @@ fn a_bad_file_fails_alone() {
 }
 
 #[test]
+fn a_slow_download_does_not_hold_up_the_others() {
+    // Clock-free, with uneven downloads: the server holds back `slow.pgm` until the
+    // five other files were answered (5 s at most). With a permit given back as soon
+    // as a body has arrived, the second permit fetches them all meanwhile; downloads
+    // started in batches of `max_downloads` wait for the slow one before the next
+    // batch.
+    let _turn = one_at_a_time();
+    let mut builder = Server::builder()
+        .delay(Duration::from_millis(2))
+        .slow_file("slow.pgm", Image::generate(9, 20, 20).encode());
+    let mut names = vec!["slow.pgm".to_string()];
+    for i in 0..5 {
+        let name = format!("quick{i}.pgm");
+        builder = builder.file(&name, Image::generate(i, 20, 20).encode());
+        names.push(name);
+    }
+    let server = builder.start();
+    let out = fresh_dir("slow");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let report = runtime()
+        .block_on(download_and_resize(&config(&server, &names, 2, 1, &out)))
+        .expect("a valid configuration must give a report");
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(
+        report.files.iter().all(|f| f.result.is_ok()),
+        "every file of this batch is good:\n{}",
+        describe(&report)
+    );
+    let done = server.answered_before_slow().unwrap_or(0);
+    let what = "quick downloads answered while slow.pgm was still downloading";
+    let detail = format!("{done} of 5, needed all of them");
+    if done < 5 {
+        report::record_figure(what, Outcome::Failed, &detail, done as f64, 5.0);
+        panic!(
+            "with max_downloads = 2, slow.pgm's download took one permit and only {done} \
+             of the 5 quick files were downloaded with the other one meanwhile: the rest \
+             waited for the slow download (started in batches?). Give each file a task \
+             of its own that takes a permit when one is free, and gives it back as soon as \
+             its body has arrived"
+        );
+    }
+    report::record_figure(what, Outcome::Passed, &detail, done as f64, 5.0);
+}
+
+#[test]
+fn the_permit_goes_back_before_the_resize() {
+    // Clock-free in what it counts: one download at a time (max_downloads = 1), and
+    // resizes that take about 60 ms against downloads of 1 ms. A permit given back as
+    // soon as the body has arrived lets the next download run while the image before
+    // it is resized; a permit held through the resize (and the write) lets none.
+    let _turn = one_at_a_time();
+    let image = Image::generate(11, 96, 96);
+    let passes = passes_for(&image, Duration::from_millis(60));
+    let mut builder = Server::builder().delay(Duration::from_millis(1));
+    let names: Vec<String> = (0..3).map(|i| format!("big{i}.pgm")).collect();
+    for (i, name) in names.iter().enumerate() {
+        builder = builder.file(name, Image::generate(20 + i as u64, 96, 96).encode());
+    }
+    let server = builder.start();
+    let out = fresh_dir("permit");
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    probe::reset();
+    let report = runtime()
+        .block_on(download_and_resize(&config(
+            &server, &names, 1, passes, &out,
+        )))
+        .expect("a valid configuration must give a report");
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(
+        report.files.iter().all(|f| f.result.is_ok()),
+        "every file of this batch is good:\n{}",
+        describe(&report)
+    );
+    let during = server.answered_during_thumbnail();
+    let what = "downloads answered while an image was resized (max_downloads = 1)";
+    let detail = format!("{during}, needed at least 1");
+    if during < 1 {
+        report::record_figure(what, Outcome::Failed, &detail, during as f64, 1.0);
+        panic!(
+            "with max_downloads = 1, no download was answered while an image was resized: \
+             the one permit was held through the resize. Give it back as soon as the body \
+             has arrived (hold it in a block of its own around `http::get`), so that the \
+             next download runs while this image is resized"
+        );
+    }
+    report::record_figure(what, Outcome::Passed, &detail, during as f64, 1.0);
+}
+
+#[test]
 fn a_bad_configuration_is_an_error() {
     let server = Server::builder().start();
     let out = fresh_dir("config");
@@ -271,6 +360,13 @@ fn a_thumbnail_on_rayon_leaves_the_runtime_free() {
     assert!(
         !threads.contains(&std::thread::current().id()),
         "the thumbnail was computed on the runtime's own thread: hand it to `rayon::spawn`"
+    );
+    let rayon_threads = rayon::broadcast(|_| std::thread::current().id());
+    assert!(
+        threads.iter().all(|t| rayon_threads.contains(t)),
+        "the thumbnail was computed on a thread that is not one of rayon's (tokio's \
+         blocking pool, started by `spawn_blocking`, has a thread per call): a resize \
+         computes, so it goes to rayon's pool, one thread per core, with `rayon::spawn`"
     );
     // About 20 ticks when the thread is free during a 100 ms resize; 0 when blocked.
     expect_at_least("heartbeat ticks during a 100 ms resize", ticks, 3);
