@@ -237,12 +237,17 @@ fn computations_run_at_once_off_the_runtime() {
     let wanted = cores.min(2);
     let gauge = Gauge::new();
     let threads = ThreadSet::new();
+    let outside_rayon = Arc::new(AtomicUsize::new(0));
     let gave_up = Arc::new(AtomicBool::new(false));
     let compute = {
         let (gauge, threads, gave_up) = (gauge.clone(), threads.clone(), Arc::clone(&gave_up));
+        let outside_rayon = Arc::clone(&outside_rayon);
         move |steps| {
             let _in_flight = gauge.enter();
             threads.record();
+            if rayon::current_thread_index().is_none() {
+                outside_rayon.fetch_add(1, Ordering::SeqCst);
+            }
             wait_until(&gave_up, || gauge.now() >= wanted);
             test_support::spin(steps)
         }
@@ -255,6 +260,13 @@ fn computations_run_at_once_off_the_runtime() {
         !threads.contains_current(),
         "a computation ran on the runtime's thread (the thread that runs `run_jobs`): \
          hand the computations to rayon from `tokio::task::spawn_blocking`"
+    );
+    let outside_rayon = outside_rayon.load(Ordering::SeqCst);
+    assert!(
+        outside_rayon == 0,
+        "{outside_rayon} of 4 computations ran on threads outside rayon's pool (a \
+         `spawn_blocking` thread of their own?): computations go to rayon's pool, one \
+         thread per core, reached from `spawn_blocking` with `into_par_iter`"
     );
     if cores < 2 {
         report::record(
