@@ -129,6 +129,34 @@ async fn an_early_dish_does_not_wait_for_the_limit() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_dish_ready_at_the_limit_is_in_time() {
+    // 60 ms + 40 ms: ready at 100 ms, the very moment a limit of 100 ms runs out. Ready
+    // within the limit means ready at it too, so this dish is served. (A race of its own
+    // that looks at the timer before the dish gives it up.)
+    let kitchen = Kitchen::new();
+    let soup = Dish::new("soup", &[("heat", 60), ("stir", 40)]);
+    let result = serve_within(soup, LIMIT, kitchen.clone()).await;
+    match result {
+        Ok(served) => assert_eq!(
+            (served.dish, served.at.as_millis()),
+            ("soup", 100),
+            "the soup is ready at 100 ms and should be served then"
+        ),
+        Err(late) => panic!(
+            "the soup is ready at 100 ms, exactly at the limit of 100 ms, so it is in time, \
+             but `serve_within` gave it up (`{late}`): when the dish and the limit finish at \
+             the same moment, the dish wins. `tokio::time::timeout` looks at the dish first; \
+             a race of your own must too"
+        ),
+    }
+    expect_at_most(
+        "dropped steps of a dish ready at the limit",
+        count(&kitchen, "soup", What::Dropped),
+        0,
+    );
+}
+
 #[test]
 fn the_late_message_names_the_dish_and_the_limit() {
     let late = tokio::runtime::Builder::new_current_thread()
@@ -178,6 +206,31 @@ async fn first_ready_does_not_depend_on_the_order_of_the_arguments() {
     );
     let served = first_ready(bread(), salad(), Kitchen::new()).await;
     assert_eq!((served.dish, served.at.as_millis()), ("salad", 52));
+}
+
+#[test]
+fn the_late_error_holds_the_limit_not_the_time_waited() {
+    // On a real clock, giving up at a limit of 20 ms returns a little after 20 ms: the
+    // error must say the limit the dish was given, not a time measured on the way.
+    let late = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime")
+        .block_on(serve_within(
+            bread(),
+            Duration::from_millis(20),
+            Kitchen::new(),
+        ))
+        .expect_err("bread takes 170 ms: it cannot be ready within 20 ms");
+    assert_eq!(
+        late,
+        Late {
+            dish: "bread",
+            limit: Duration::from_millis(20)
+        },
+        "`Late` must hold the dish's name and the limit it was given (20 ms), not a \
+         measured time: `Late {{ dish: name, limit }}`"
+    );
 }
 
 #[test]

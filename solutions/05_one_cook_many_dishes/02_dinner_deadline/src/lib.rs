@@ -18,6 +18,7 @@ pub use kitchen::{Dish, Doing, Event, Kitchen, Served, Step, What};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Late {
     pub dish: &'static str,
+    /// The limit the dish was given (not the time measured until it was given up).
     pub limit: Duration,
 }
 
@@ -36,7 +37,8 @@ impl std::error::Error for Late {}
 
 /// Cooks `dish`, but gives up as soon as `limit` has passed.
 ///
-/// Returns the served dish if it was ready within `limit`, or `Err(Late)` at the very
+/// Returns the served dish if it was ready within `limit` (a dish ready at the very
+/// moment `limit` runs out is in time), or `Err(Late)` at the very
 /// moment `limit` runs out (not when the dish would have been ready). Giving up must
 /// stop the dish: the step on the stove at that moment is dropped, and no later step
 /// starts.
