@@ -163,11 +163,23 @@ fn tasks_on_a_real_clock() {
 #[test]
 fn threads_wait_together_too() {
     // A small call on the test's own thread first, so that a wrong answer fails here
-    // with its own message rather than on a helper thread.
-    assert_eq!(
-        on_threads(4, |i| i * 10).expect("4 threads"),
-        [0, 10, 20, 30]
+    // with its own message rather than on a helper thread, and so that the thread that
+    // called `on_threads` is known: none of the jobs may run on it.
+    let few = ThreadSet::new();
+    let results = on_threads(4, {
+        let few = few.clone();
+        move |i| {
+            few.record();
+            i * 10
+        }
+    });
+    assert_eq!(results.expect("4 threads"), [0, 10, 20, 30]);
+    assert!(
+        !few.contains_current(),
+        "a job ran on the thread that called `on_threads`: every job gets an OS thread of \
+         its own (n jobs, n threads), and the caller only starts them and joins them"
     );
+    expect_at_least("distinct threads for 4 jobs", few.distinct(), 4);
     // 1,000 threads that each sleep 100 ms: about 100 ms plus the time to start them
     // (about 70 ms on a quiet 2-core machine, more on a busy one), against 1 s for 10
     // sleeps in a row: about 6x. 2x is required.
