@@ -104,19 +104,30 @@ struct Probe {
     parses_off_rayon: AtomicUsize,
     parses_in_runtime: AtomicUsize,
     parsed_on: Mutex<HashSet<ThreadId>>,
+    fetch_log: Mutex<Vec<Fetch>>,
 }
 
-/// Leaves the in-flight count when dropped (also when a fetch is cancelled).
-struct InFlight<'a>(&'a Probe);
+/// One line of the collector's fetch log: a request started, or ended (its file
+/// delivered, or found missing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetch {
+    Started(String),
+    Ended(String),
+}
+
+/// Leaves the in-flight count when dropped (also when a fetch is cancelled), and
+/// logs the end of the request.
+struct InFlight<'a>(&'a Probe, String);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        lock(&self.0.fetch_log).push(Fetch::Ended(std::mem::take(&mut self.1)));
     }
 }
 
 impl Probe {
-    fn enter(&self, blocking: bool) -> InFlight<'_> {
+    fn enter(&self, name: &str, blocking: bool) -> InFlight<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_in_flight.fetch_max(now, Ordering::SeqCst);
         self.fetches.fetch_add(1, Ordering::SeqCst);
@@ -124,7 +135,8 @@ impl Probe {
             self.blocking_fetches.fetch_add(1, Ordering::SeqCst);
         }
         lock(&self.waited_on).insert(std::thread::current().id());
-        InFlight(self)
+        lock(&self.fetch_log).push(Fetch::Started(name.to_string()));
+        InFlight(self, name.to_string())
     }
 
     fn parsing(&self) {
@@ -205,7 +217,7 @@ impl Collector {
     /// Fetches the file `name`: waits (without holding a thread: an async timer)
     /// until it arrives. A missing file is `Err(NotFound)`, after the same wait.
     pub async fn fetch(&self, name: &str) -> Result<LogFile, FetchError> {
-        let _in_flight = self.inner.probe.enter(false);
+        let _in_flight = self.inner.probe.enter(name, false);
         tokio::time::sleep(self.wait_for(name)).await;
         self.deliver(name)
     }
@@ -213,9 +225,14 @@ impl Collector {
     /// The same, through the old blocking client: holds the calling thread for the
     /// whole wait (`std::thread::sleep`).
     pub fn fetch_blocking(&self, name: &str) -> Result<LogFile, FetchError> {
-        let _in_flight = self.inner.probe.enter(true);
+        let _in_flight = self.inner.probe.enter(name, true);
         std::thread::sleep(self.wait_for(name));
         self.deliver(name)
+    }
+
+    /// Every request so far, in the order they started and ended (for the tests).
+    pub fn fetch_log(&self) -> Vec<Fetch> {
+        lock(&self.inner.probe.fetch_log).clone()
     }
 
     /// What the collector saw so far.

@@ -51,7 +51,8 @@ impl Tally {
 /// [`one_by_one::crunch_one_by_one`], in a fraction of the time.
 ///
 /// * The waits overlap: one tokio task per file, never more than
-///   `collector.max_in_flight()` fetches at once.
+///   `collector.max_in_flight()` fetches at once. A fetch that ends frees its place
+///   for the next file at once: a slow file holds up no file behind it.
 /// * Each parse runs on rayon's pool, never on the runtime's thread.
 /// * A file that fails (missing, malformed) is in `errors`, in the order of
 ///   `names`; every other file is still counted.

@@ -14,7 +14,7 @@
 //!   whole program (waits and parsing), and the parsing alone (a speedup
 //!   calibrated on this machine's spare cores).
 
-use ex13_02_log_crunch::collector::Stats;
+use ex13_02_log_crunch::collector::{Fetch, Stats};
 use ex13_02_log_crunch::log::{self, HEADER};
 use ex13_02_log_crunch::one_by_one::crunch_one_by_one;
 use ex13_02_log_crunch::{Collector, Report, Tally, crunch};
@@ -333,6 +333,66 @@ fn each_stage_runs_where_the_flowchart_says() {
     assert_eq!(stats.fetches, 12, "fetch each file exactly once");
     assert_eq!(stats.parses, 12, "parse each file exactly once");
     stages_ran_where_the_flowchart_says(&stats, names.len(), 4);
+}
+
+#[test]
+fn a_slow_file_holds_up_no_other() {
+    // Two places at the collector; one file takes 250 ms to arrive, the seven others
+    // 5 ms each. While the slow one waits, the other place serves the seven, one
+    // after the other (35 ms): none is left to start when the slow one ends. Shares
+    // dealt out up front (a lane per place, each fetching its own list) leave the
+    // slow file's lane with files still to fetch, while the other lane is done.
+    let names = names("queue", 8);
+    let mut builder = Collector::builder()
+        .wait(Duration::from_millis(5))
+        .wait_for(&names[0], Duration::from_millis(250))
+        .max_in_flight(2);
+    for (i, name) in names.iter().enumerate() {
+        builder = builder.file(name, log_text(200 + i as u64, 10, 100));
+    }
+    let collector = builder.build();
+    let report = crunch(&collector, &names);
+    assert_eq!(
+        report.counted, 8,
+        "all eight files are good: count them all"
+    );
+    let log = collector.fetch_log();
+    let slow_ended = log
+        .iter()
+        .position(|step| *step == Fetch::Ended(names[0].clone()))
+        .expect("the slow file was fetched");
+    let late: Vec<&str> = log[slow_ended..]
+        .iter()
+        .filter_map(|step| match step {
+            Fetch::Started(name) => Some(name.as_str()),
+            Fetch::Ended(_) => None,
+        })
+        .collect();
+    if !late.is_empty() {
+        report::record(
+            "a slow file holds up no other",
+            Outcome::Failed,
+            &format!("{} fetches started after it", late.len()),
+        );
+        panic!(
+            "{late:?} started only after the slow {:?} (250 ms) had arrived, although the \
+             other place at the collector was free after 5 ms: each file must take the next \
+             free place (one task per file, and a permit of a `Semaphore` of \
+             `max_in_flight()` held only around its fetch), not wait in a share of the \
+             names dealt out in advance",
+            names[0]
+        );
+    }
+    report::record(
+        "a slow file holds up no other",
+        Outcome::Passed,
+        "every other file started while it waited",
+    );
+    expect_at_most(
+        "files fetched at once (the collector's `max_in_flight()`)",
+        collector.stats().most_in_flight,
+        2,
+    );
 }
 
 /// Two collectors with the same files: one for the one-by-one program, one for

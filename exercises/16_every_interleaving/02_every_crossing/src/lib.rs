@@ -89,8 +89,9 @@ impl Kitchen {
     /// of two *disjoint* pairs of stations must be able to run at the same time (one
     /// lock per station, not one for the kitchen).
     ///
-    /// A station number out of range is [`StationError::NoSuchStation`], the same
-    /// number twice is [`StationError::SameStation`]; nothing is locked then.
+    /// A station number out of range is [`StationError::NoSuchStation`] (the first
+    /// one named, when both are), the same number twice is
+    /// [`StationError::SameStation`]; nothing is locked then.
     pub fn use_two<R>(
         &self,
         a: usize,

@@ -192,7 +192,7 @@ fn the_ledger_and_the_errors() {
             text += &format!("station {i}: {n} use{}\n", if *n == 1 { "" } else { "s" });
         }
         let kitchen = Kitchen::new(4);
-        for (a, b) in [(0, 4), (7, 1), (2, 2)] {
+        for (a, b) in [(0, 4), (7, 1), (5, 6), (2, 2)] {
             let result: Result<(), StationError> = kitchen.use_two(a, b, || ());
             text += &match result {
                 Ok(()) => format!("use_two({a}, {b}): Ok\n"),
