@@ -91,6 +91,44 @@ fn workers_are_named_and_results_come_back_in_order() {
 }
 
 #[test]
+fn results_follow_the_workers_not_the_order_they_finish() {
+    // Deterministic order of finishing, the reverse of the workers': worker i ends only
+    // after every worker above it has ended, and then 20 ms later, so that whatever
+    // the worker's thread does with the result happens in that order too. Results
+    // collected as they come in would come out [3, 2, 1, 0].
+    use std::sync::{Arc, Condvar, Mutex};
+    const N: usize = 4;
+    let turn = Arc::new((Mutex::new(0usize), Condvar::new()));
+    // A deadline, so that an answer that runs the workers one at a time still ends.
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    let t = Arc::clone(&turn);
+    let results = spawn_workers(N, move |i| {
+        let (ended, wake) = &*t;
+        let mut ended_now = ended.lock().unwrap();
+        while *ended_now < N - 1 - i {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            ended_now = wake.wait_timeout(ended_now, left).unwrap().0;
+        }
+        drop(ended_now);
+        std::thread::sleep(Duration::from_millis(20));
+        *ended.lock().unwrap() += 1;
+        wake.notify_all();
+        i
+    })
+    .expect("4 workers should start");
+    assert_eq!(
+        results,
+        vec![0, 1, 2, 3],
+        "the workers ended in the order 3, 2, 1, 0, and `spawn_workers` returned their \
+         results as {results:?}: results must be in worker order (worker i's result at \
+         index i), whichever worker finished first; join the handles in order"
+    );
+}
+
+#[test]
 fn every_worker_is_a_thread_of_its_own() {
     let threads = ThreadSet::new();
     let gauge = Gauge::new();
