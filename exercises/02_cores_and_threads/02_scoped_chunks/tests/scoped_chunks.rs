@@ -63,6 +63,45 @@ fn chunks_of_borrowed_data_come_back_in_order() {
 }
 
 #[test]
+fn results_follow_the_chunks_not_the_order_they_finish() {
+    // Deterministic order of finishing, the reverse of the chunks': the call on chunk
+    // i ends only after the calls on every chunk above it have ended, and then 20 ms
+    // later, so that whatever its thread does with the result happens in that order
+    // too. Results collected as they come in would come out [3, 2, 1, 0].
+    use std::sync::{Condvar, Mutex};
+    const PARTS: usize = 4;
+    let data: Vec<usize> = (0..PARTS).collect();
+    let turn = (Mutex::new(0usize), Condvar::new());
+    // A deadline, so that an answer that runs the chunks one at a time still ends.
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    let results = map_chunks(&data, PARTS, |chunk| {
+        let i = chunk[0];
+        let (ended, wake) = &turn;
+        let mut ended_now = ended.lock().unwrap();
+        while *ended_now < PARTS - 1 - i {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            ended_now = wake.wait_timeout(ended_now, left).unwrap().0;
+        }
+        drop(ended_now);
+        std::thread::sleep(Duration::from_millis(20));
+        *ended.lock().unwrap() += 1;
+        wake.notify_all();
+        i
+    })
+    .expect("4 parts of 4");
+    assert_eq!(
+        results,
+        vec![0, 1, 2, 3],
+        "the calls ended in the order of chunks 3, 2, 1, 0, and `map_chunks` returned their \
+         results as {results:?}: results must be in chunk order (chunk i's result at index \
+         i), whichever call finished first; join the handles in order"
+    );
+}
+
+#[test]
 fn every_chunk_gets_a_scoped_thread_of_its_own() {
     let data: Vec<u32> = (0..40).collect();
     let threads = ThreadSet::new();
