@@ -6,11 +6,15 @@
 //! closes makes the clock jump to a deadline an hour away at once, and the test says
 //! so instead of hanging.
 
-use ex14_02_graceful_shutdown::{Kitchen, Order, Refused, Restaurant, one_after_another};
+use ex14_02_graceful_shutdown::{
+    Door, Kitchen, Order, Refused, Restaurant, one_after_another, run_kitchen,
+};
 use std::future::Future;
 use std::time::Duration;
 use test_support::{Outcome, RatioCheck, expect_at_least, report};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep};
+use tokio_util::sync::CancellationToken;
 
 /// Awaits `work`, and fails in words if it does not end within an hour of virtual time.
 async fn within_an_hour<T>(work: impl Future<Output = T>, what: &str) -> T {
@@ -121,6 +125,68 @@ async fn orders_taken_before_closing_are_all_cooked() {
         check_nothing_leaked(&kitchen, cooked, &format!("round {round}"));
         assert_eq!(cooked, 5, "round {round}: 5 orders taken, 5 must be cooked");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_order_whose_slot_was_reserved_before_closing_is_cooked() {
+    // A guest got a slot in the inbox before closing time (`reserve`), and hands the
+    // order in only after the kitchen heard the signal. A slot reserved is an order
+    // taken: `recv()` after `inbox.close()` waits for it, and only then gives
+    // `None`. A kitchen that takes one last look with `try_recv` (which never waits)
+    // and closes the inbox after it finds it empty, and never sees this order. On a
+    // runtime with several threads, a `Door::order` can land in that gap too.
+    let kitchen = Kitchen::new();
+    let (inbox_sender, inbox) = mpsc::channel(4);
+    let closing = CancellationToken::new();
+    let task = tokio::spawn(run_kitchen(inbox, closing.clone(), kitchen.clone()));
+    let slot = inbox_sender.reserve().await.expect("the inbox is open");
+    closing.cancel();
+    // The kitchen hears the signal and closes its inbox meanwhile.
+    sleep(Duration::from_millis(1)).await;
+    slot.send(Order::new(1, 10));
+    drop(inbox_sender);
+    let cooked = match tokio::time::timeout(Duration::from_secs(3600), task).await {
+        Ok(cooked) => cooked.expect("the kitchen's task panicked"),
+        Err(_) => panic!("`run_kitchen` did not return within an hour of closing time"),
+    };
+    assert_eq!(
+        kitchen.served(),
+        [1],
+        "order #1 went into a slot of the inbox reserved before closing time, so it was \
+         taken, and it must be cooked; the kitchen cooked {cooked} dishes. After \
+         `inbox.close()`, receive with `recv().await` until it gives `None`: it waits for \
+         the slots already reserved (a last look with `try_recv` does not)"
+    );
+    assert_eq!(
+        cooked, 1,
+        "`run_kitchen` should return the number of dishes cooked"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_kitchen_stops_when_every_door_is_gone() {
+    // No restaurant around it and no closing time: the kitchen's own inbox and one
+    // door. An order, then the door is dropped: the inbox ends (`recv()` gives
+    // `None`), and the kitchen must cook the order and return by itself.
+    let kitchen = Kitchen::new();
+    let (inbox_sender, inbox) = mpsc::channel(4);
+    let closing = CancellationToken::new();
+    let task = tokio::spawn(run_kitchen(inbox, closing.clone(), kitchen.clone()));
+    let door = Door::new(inbox_sender, kitchen.clone());
+    door.order(Order::new(1, 30)).await.unwrap();
+    drop(door);
+    let cooked = match tokio::time::timeout(Duration::from_secs(3600), task).await {
+        Ok(cooked) => cooked.expect("the kitchen's task panicked"),
+        Err(_) => panic!(
+            "every door was dropped, so the inbox ended, and `run_kitchen` did not return \
+             within an hour: when `recv()` gives `None` the loop must stop (a pattern like \
+             `Some(order) = inbox.recv()` only disables that branch, and the `select!` goes \
+             on waiting for a closing time that never comes)"
+        ),
+    };
+    check_nothing_leaked(&kitchen, cooked, "every door gone");
+    assert_eq!(cooked, 1, "one order was taken: one dish cooked");
+    drop(closing);
 }
 
 #[tokio::test(start_paused = true)]

@@ -57,7 +57,11 @@ impl Restaurant {
 /// The kitchen, an actor: takes orders from `inbox` and cooks each one as a task of its
 /// own (`kitchen.cook(order)`), so dishes cook at the same time, until `closing` is
 /// cancelled. Then it closes the inbox (guests are refused from now on), still cooks
-/// every order already in it, waits for every dish, and returns how many it cooked.
+/// every order already in it or on its way in (a guest who got a slot before the
+/// inbox closed may hand the order in a moment later), waits for every dish, and
+/// returns how many it cooked.
+/// If every door is dropped first, the inbox ends by itself: the kitchen then stops
+/// taking orders too, and returns the same way, without waiting for closing time.
 pub async fn run_kitchen(
     mut inbox: mpsc::Receiver<Order>,
     closing: CancellationToken,
