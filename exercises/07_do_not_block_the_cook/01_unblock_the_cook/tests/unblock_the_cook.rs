@@ -10,7 +10,7 @@ use ex07_01_unblock_the_cook::{checksum, checksum_async, legacy_lookup, lookup};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use test_support::{Outcome, RatioCheck, report};
+use test_support::{Gauge, Outcome, RatioCheck, report};
 
 const BEAT: Duration = Duration::from_millis(5);
 
@@ -112,14 +112,18 @@ async fn start_spinner() -> (Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
 }
 
 #[track_caller]
-fn expect_a_turn(during: &str, turns: usize, hint: &str) {
+fn expect_turns(during: &str, turns: usize, hint: &str) {
     let check = format!("turns of another task during {during}");
-    let detail = format!("{turns}, needed at least 1");
-    if turns >= 1 {
+    let detail = format!("{turns} (the most in 5 calls), needed at least 2");
+    if turns >= 2 {
         report::record_timing(&check, Outcome::Passed, &detail);
     } else {
         report::record_timing(&check, Outcome::Failed, &detail);
-        panic!("another task never got a turn during {during}: {hint}");
+        let got = match turns {
+            0 => "never got a turn".to_string(),
+            _ => format!("got only {turns} turn (the most in 5 calls)"),
+        };
+        panic!("another task {got} during {during}: {hint}");
     }
 }
 
@@ -127,38 +131,48 @@ fn expect_a_turn(during: &str, turns: usize, hint: &str) {
 async fn even_a_short_call_gives_the_thread_back() {
     // Clock-free, and too short for the heartbeat: 2 ms is 20 times the rule of thumb
     // (at most about 100 us between two `.await`s). A task that yields in a loop gets a
-    // turn as soon as the runtime's thread is free; a call that holds the thread from
-    // start to end leaves it none, however short.
+    // turn whenever the runtime's thread is free: thousands of turns while a call waits
+    // on the blocking pool. A call that holds the thread from start to end leaves it
+    // none, and one that yields once and then holds the thread leaves it exactly one,
+    // however short the call. At least 2 in the best of 5 calls (a busy machine can
+    // only take turns away from a right answer, and only now and then).
     let steps = test_support::kernel::steps_for(Duration::from_millis(2));
     let (turns, spinner) = start_spinner().await;
-    let before = turns.load(Ordering::SeqCst);
-    let value = checksum_async(steps).await;
-    let during_checksum = turns.load(Ordering::SeqCst) - before;
-    let before = turns.load(Ordering::SeqCst);
-    let answer = lookup(3, Duration::from_millis(2)).await;
-    let during_lookup = turns.load(Ordering::SeqCst) - before;
+    let (mut during_checksum, mut during_lookup) = (0, 0);
+    for _ in 0..5 {
+        let before = turns.load(Ordering::SeqCst);
+        let value = checksum_async(steps).await;
+        during_checksum = during_checksum.max(turns.load(Ordering::SeqCst) - before);
+        let before = turns.load(Ordering::SeqCst);
+        let answer = lookup(3, Duration::from_millis(2)).await;
+        during_lookup = during_lookup.max(turns.load(Ordering::SeqCst) - before);
+        assert_eq!(
+            value,
+            checksum(steps),
+            "`checksum_async` must return `checksum(steps)`"
+        );
+        assert_eq!(
+            answer, 10,
+            "`lookup(3, ..)` must return what `legacy_lookup` answers"
+        );
+        if during_checksum >= 2 && during_lookup >= 2 {
+            break;
+        }
+    }
     spinner.abort();
-    assert_eq!(
-        value,
-        checksum(steps),
-        "`checksum_async` must return `checksum(steps)`"
-    );
-    assert_eq!(
-        answer, 10,
-        "`lookup(3, ..)` must return what `legacy_lookup` answers"
-    );
-    expect_a_turn(
+    expect_turns(
         "a 2 ms computation",
         during_checksum,
-        "`checksum_async` computed on the runtime's thread from start to end. Even a \
-         short computation (2 ms is 20 times the rule of thumb of about 100 us between \
-         two `.await`s) belongs on the blocking pool: `spawn_blocking` it, whatever its \
-         size",
+        "`checksum_async` computed on the runtime's thread (after an `.await` or not, the \
+         computation itself held the thread from start to end). Even a short computation \
+         (2 ms is 20 times the rule of thumb of about 100 us between two `.await`s) belongs \
+         on the blocking pool: `spawn_blocking` it, whatever its size",
     );
-    expect_a_turn(
+    expect_turns(
         "a 2 ms lookup",
         during_lookup,
-        "`lookup` ran the blocking call on the runtime's thread. A blocking call holds its \
+        "`lookup` ran the blocking call on the runtime's thread (after an `.await` or not, \
+         the call itself held the thread from start to end). A blocking call holds its \
          thread however short it is: `spawn_blocking` it, whatever its size",
     );
 }
@@ -173,6 +187,17 @@ fn four_lookups_overlap_once_unblocked() {
         .build()
         .expect("a current-thread runtime");
     let d = Duration::from_millis(100);
+    // Each joined lookup is one span of the grader's timeline picture (`cargo xtask
+    // check 07/01 --timeline`; nothing is recorded otherwise): from its first poll to
+    // its answer.
+    let lookups = Gauge::new();
+    let timed = |key: u64| {
+        let lookups = lookups.clone();
+        async move {
+            let _lookup = lookups.enter();
+            lookup(key, d).await
+        }
+    };
     RatioCheck::new("four lookups joined vs one after another", 2.0).run(
         || {
             runtime.block_on(async {
@@ -182,9 +207,8 @@ fn four_lookups_overlap_once_unblocked() {
             });
         },
         || {
-            let values = runtime.block_on(async {
-                tokio::join!(lookup(0, d), lookup(1, d), lookup(2, d), lookup(3, d))
-            });
+            let values =
+                runtime.block_on(async { tokio::join!(timed(0), timed(1), timed(2), timed(3)) });
             assert_eq!(values, (1, 2, 5, 10));
         },
     );
