@@ -8,8 +8,11 @@
 use ex11_01_side_by_side::{compute_on_threads, wait_on_tasks};
 use std::io::Write as _;
 use std::process::Command;
-use std::time::Duration;
-use test_support::{Outcome, RatioCheck, SpeedupCheck, ThreadSet, expect_at_least, report, spin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use test_support::{
+    Gauge, Outcome, RatioCheck, SpeedupCheck, ThreadSet, expect_at_least, report, spin,
+};
 
 /// Waits of 100, 200 and 300 ms in a shuffled order: they finish shortest first.
 const DELAYS_MS: [u64; 4] = [300, 100, 400, 200];
@@ -37,13 +40,26 @@ fn rust_threads_compute_in_parallel() {
             },
         );
 
-    // Whatever the clock says: one thread per input, none of them the test's own.
+    // Whatever the clock says: one thread per input, none of them the test's own, all
+    // four jobs in flight at once (each waits, a few seconds at most and once in all,
+    // until the four are; jobs one after another never are).
     let threads = ThreadSet::new();
+    let at_once = Gauge::new();
+    let gave_up = AtomicBool::new(false);
+    let start = Instant::now();
     compute_on_threads(&[1_000; 4], |s| {
+        let _running = at_once.enter();
         threads.record();
+        while at_once.most_at_once() < 4 && !gave_up.load(Ordering::SeqCst) {
+            if start.elapsed() > GIVE_UP {
+                gave_up.store(true, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
         spin(s)
     });
     expect_at_least("distinct threads for four inputs", threads.distinct(), 4);
+    expect_at_least("jobs in flight at once, of four", at_once.most_at_once(), 4);
     assert!(
         !threads.contains_current(),
         "the work ran on the test's own thread: spawn a scoped thread for each input"
@@ -62,7 +78,33 @@ fn results_come_back_in_input_order() {
         Vec::<u64>::new(),
         "no inputs give no results"
     );
+    // Clock-free, with uneven jobs: the first job finishes last (it waits until the
+    // three others are done, a few seconds at most), so results gathered in the
+    // order the threads finished come back shuffled.
+    let others_done = AtomicUsize::new(0);
+    let start = Instant::now();
+    let results = compute_on_threads(&[0, 1, 2, 3], |x| {
+        if x == 0 {
+            while others_done.load(Ordering::SeqCst) < 3 && start.elapsed() < GIVE_UP {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        } else {
+            others_done.fetch_add(1, Ordering::SeqCst);
+        }
+        x * 10 + 1
+    });
+    assert_eq!(
+        results,
+        vec![1, 11, 21, 31],
+        "the first input's job finished last, and its result must still come first: \
+         results are in the order of the inputs, not the order the threads finished \
+         (join the handles in input order)"
+    );
 }
+
+/// How long a test waits for something that a correct answer makes happen at once,
+/// before it gives up and reports what it saw instead.
+const GIVE_UP: Duration = Duration::from_secs(3);
 
 #[tokio::test(start_paused = true)]
 async fn waits_overlap_on_tokio_tasks() {
