@@ -232,9 +232,10 @@ pub mod probe {
     static RUNNING: AtomicUsize = AtomicUsize::new(0);
     static THREADS: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
     static PANIC_ON: Mutex<Option<(u32, u32)>> = Mutex::new(None);
+    static SPANS: Mutex<Vec<(std::time::Instant, std::time::Instant)>> = Mutex::new(Vec::new());
 
-    /// Held while one `thumbnail` runs.
-    pub(crate) struct Running;
+    /// Held while one `thumbnail` runs, since when.
+    pub(crate) struct Running(std::time::Instant);
 
     pub(crate) fn enter() -> Running {
         RUNNING.fetch_add(1, Ordering::SeqCst);
@@ -243,13 +244,21 @@ pub mod probe {
         if !threads.contains(&id) {
             threads.push(id);
         }
-        Running
+        Running(std::time::Instant::now())
     }
 
     impl Drop for Running {
         fn drop(&mut self) {
             RUNNING.fetch_sub(1, Ordering::SeqCst);
+            let span = (self.0, std::time::Instant::now());
+            SPANS.lock().unwrap_or_else(|p| p.into_inner()).push(span);
         }
+    }
+
+    /// When each `thumbnail` since the last [`reset`] began and ended (for the
+    /// grader's timeline pictures).
+    pub fn spans() -> Vec<(std::time::Instant, std::time::Instant)> {
+        SPANS.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// How many `thumbnail` calls are running at this instant.
@@ -275,6 +284,7 @@ pub mod probe {
     /// Forgets the threads seen so far and the planted panic.
     pub fn reset() {
         THREADS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        SPANS.lock().unwrap_or_else(|p| p.into_inner()).clear();
         *PANIC_ON.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

@@ -7,6 +7,7 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::ThreadId;
+use std::time::Instant;
 
 /// A 64-bit checksum of `data`, mixed `rounds` times over (more rounds, more
 /// computing: a stand-in for a cryptographic hash or a compression).
@@ -44,9 +45,10 @@ pub mod probe {
     static RUNNING: AtomicUsize = AtomicUsize::new(0);
     static MOST: AtomicUsize = AtomicUsize::new(0);
     static THREADS: Mutex<Vec<(ThreadId, bool)>> = Mutex::new(Vec::new());
+    static SPANS: Mutex<Vec<(Instant, Instant)>> = Mutex::new(Vec::new());
 
-    /// Held while one `checksum` runs.
-    pub(crate) struct Running;
+    /// Held while one `checksum` runs, since when.
+    pub(crate) struct Running(Instant);
 
     pub(crate) fn enter() -> Running {
         let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
@@ -59,13 +61,21 @@ pub mod probe {
         if !threads.contains(&here) {
             threads.push(here);
         }
-        Running
+        Running(Instant::now())
     }
 
     impl Drop for Running {
         fn drop(&mut self) {
             RUNNING.fetch_sub(1, Ordering::SeqCst);
+            let span = (self.0, Instant::now());
+            SPANS.lock().unwrap_or_else(|p| p.into_inner()).push(span);
         }
+    }
+
+    /// When each `checksum` since the last [`reset`] began and ended (for the
+    /// grader's timeline pictures).
+    pub fn spans() -> Vec<(Instant, Instant)> {
+        SPANS.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The most `checksum` calls that ran at the same time since the last [`reset`].
@@ -89,5 +99,6 @@ pub mod probe {
     pub fn reset() {
         MOST.store(RUNNING.load(Ordering::SeqCst), Ordering::SeqCst);
         THREADS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        SPANS.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }

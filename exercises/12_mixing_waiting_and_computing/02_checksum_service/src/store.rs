@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why a read failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +69,7 @@ impl StoreBuilder {
                 most: AtomicUsize::new(0),
                 reads: AtomicUsize::new(0),
                 threads: Mutex::new(Vec::new()),
+                spans: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -83,6 +84,8 @@ struct Inner {
     reads: AtomicUsize,
     /// Each thread that read, and whether it was one of rayon's.
     threads: Mutex<Vec<(ThreadId, bool)>>,
+    /// Each read: the blob's name, when it began and when it ended.
+    spans: Mutex<Vec<(String, Instant, Instant)>>,
 }
 
 /// A blob store with a blocking client. Cheap to clone: every clone is the same
@@ -116,8 +119,15 @@ impl Store {
         }
         let blob = inner.blobs.get(name);
         let delay = blob.and_then(|(_, d)| *d).unwrap_or(inner.delay);
+        let began = Instant::now();
         std::thread::sleep(delay);
         inner.now.fetch_sub(1, Ordering::SeqCst);
+        let span = (name.to_string(), began, Instant::now());
+        inner
+            .spans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(span);
         blob.map(|(bytes, _)| bytes.clone())
             .ok_or_else(|| ReadError::NotFound(name.to_string()))
     }
@@ -136,6 +146,16 @@ impl Store {
     pub fn read_threads(&self) -> Vec<ThreadId> {
         let threads = self.inner.threads.lock().unwrap_or_else(|p| p.into_inner());
         threads.iter().map(|&(id, _)| id).collect()
+    }
+
+    /// Each read so far: the blob's name, when it began and when it ended (for the
+    /// grader's timeline pictures).
+    pub fn read_spans(&self) -> Vec<(String, Instant, Instant)> {
+        self.inner
+            .spans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// How many distinct threads of a rayon pool read from this store.
