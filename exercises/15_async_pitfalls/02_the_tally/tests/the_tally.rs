@@ -35,8 +35,54 @@ fn spawn_order(tally: &Tally, printer: &Arc<Printer>, dish: &str) -> tokio::task
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixty_orders_on_two_worker_threads() {
+/// Runs `body` on a thread of its own (named after the test, for its report) and
+/// fails in words if it has not finished within `limit`: on a runtime whose worker
+/// threads are all blocked, nothing moves, and the test would hang instead.
+fn unless_stuck(limit: Duration, what: &str, body: impl FnOnce() + Send + 'static) {
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("the test")
+        .to_string();
+    let (done, finished) = std::sync::mpsc::channel();
+    let runner = std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            body();
+            let _ = done.send(());
+        })
+        .expect("a thread for the test");
+    match finished.recv_timeout(limit) {
+        Ok(()) => runner.join().expect("the test's thread"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            // The body panicked: pass its panic on, message and all.
+            std::panic::resume_unwind(runner.join().expect_err("the body panicked"))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+            "{what} did not finish within {limit:?}: the orders got stuck. A thread that \
+             blocks while it holds the tally's lock (`block_in_place`, `Handle::block_on`, \
+             a blocking sleep) keeps a worker thread, and every order that needs the \
+             tally, from moving: end the guard's scope, then `.await` the print"
+        ),
+    }
+}
+
+#[test]
+fn sixty_orders_on_two_worker_threads() {
+    unless_stuck(
+        Duration::from_secs(10),
+        "60 orders on two worker threads",
+        || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime with two worker threads")
+                .block_on(sixty_orders())
+        },
+    );
+}
+
+async fn sixty_orders() {
     let tally = Tally::default();
     let printer = Arc::new(Printer::new(tally.clone()));
     let dishes = ["soup", "bread", "cake"];
@@ -83,6 +129,71 @@ async fn sixty_orders_on_two_worker_threads() {
         "orders numbered right on 2 worker threads",
         test_support::Outcome::Passed,
         "60 of 60",
+    );
+}
+
+#[test]
+fn two_orders_of_a_dish_at_the_same_moment_get_two_numbers() {
+    // Two orders of soup on two threads, at the worst moment: the tally lets the
+    // second order in between two locks of the first (`Tally::take_turns_with`), as
+    // two worker threads might once in a million runs. An order that bumps the count
+    // under one lock and reads it under another then reads the other's bump too.
+    unless_stuck(
+        Duration::from_secs(10),
+        "two orders at the same moment",
+        || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime with two worker threads");
+            let tally = Tally::default();
+            let printer = Arc::new(Printer::new(tally.clone()));
+            let (go, wait_for_go) = std::sync::mpsc::channel::<()>();
+            let second = {
+                let (tally, printer) = (tally.clone(), Arc::clone(&printer));
+                let handle = runtime.handle().clone();
+                std::thread::spawn(move || {
+                    wait_for_go.recv().expect("the test says go");
+                    handle.block_on(take_order(tally, printer, "soup".into()))
+                })
+            };
+            tally.take_turns_with(second.thread().id());
+            let first = runtime.spawn(take_order(
+                tally.clone(),
+                Arc::clone(&printer),
+                "soup".into(),
+            ));
+            // The second order comes in once the first has bumped the count.
+            while !tally
+                .try_lock()
+                .is_ok_and(|counts| counts.get("soup") == Some(&1))
+            {
+                if first.is_finished() {
+                    break; // it never bumped the count: its own failure says why
+                }
+                std::thread::yield_now();
+            }
+            go.send(()).expect("the second order waits for go");
+            // An order's panic goes on as it is, with its own message.
+            let first = runtime
+                .block_on(first)
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            let second = second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            tally.stop_taking_turns();
+            let mut numbers = [first, second];
+            numbers.sort_unstable();
+            assert_eq!(
+                numbers,
+                [1, 2],
+                "two orders of soup, the second taken while the first was between two \
+                 locks of the tally, got the numbers {first} and {second}: read the new count \
+                 in the same lock that bumped it (a block that ends with the count), not \
+                 in a lock of its own"
+            );
+        },
     );
 }
 
@@ -147,6 +258,14 @@ async fn timeline_of_the_evening() {
 
 #[test]
 fn on_a_real_clock_orders_overlap() {
+    unless_stuck(
+        Duration::from_secs(10),
+        "eight orders on a real clock",
+        orders_overlap,
+    );
+}
+
+fn orders_overlap() {
     // Eight orders of 20 ms of printing each: one after another about 160 ms,
     // spawned together about 20 ms. Waiting needs no free core, so 3x is asked for.
     let runtime = tokio::runtime::Builder::new_multi_thread()
