@@ -73,8 +73,8 @@ async fn a_panic_in_the_blocking_call_reaches_the_caller() {
             panic!(
                 "`legacy_lookup(u64::MAX, ..)` panicked, and `lookup(u64::MAX, ..)` returned \
                  {value} as if it had answered: the `JoinError` of the blocking task holds \
-                 that panic; pass it on (`.unwrap()`, or \
-                 `std::panic::resume_unwind(e.into_panic())`) instead of turning it into a \
+                 that panic; pass that very panic on with \
+                 `std::panic::resume_unwind(e.into_panic())` instead of turning it into a \
                  value"
             );
         }
