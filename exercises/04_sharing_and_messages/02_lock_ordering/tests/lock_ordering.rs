@@ -191,6 +191,45 @@ fn bad_station_numbers_are_errors() {
 }
 
 #[test]
+fn a_refused_use_locks_nothing() {
+    // Clock-free: another cook holds stations 0 and 1 until the test's refused call
+    // has returned (or 2 s have passed). A refused use must return its error at once,
+    // without waiting for a station: it locks nothing.
+    let kitchen = Kitchen::new(&["stove", "board"]);
+    for (a, b) in [(1, 1), (1, 5)] {
+        let (returned_tx, returned_rx) = std::sync::mpsc::channel::<()>();
+        let (holding_tx, holding_rx) = std::sync::mpsc::channel::<()>();
+        let (refused, waited) = std::thread::scope(|s| {
+            let kitchen = &kitchen;
+            let holder = s.spawn(move || {
+                kitchen
+                    .use_two(0, 1, || {
+                        let _ = holding_tx.send(());
+                        returned_rx.recv_timeout(Duration::from_secs(2)).is_err()
+                    })
+                    .expect("valid stations")
+            });
+            holding_rx
+                .recv()
+                .expect("the holder takes stations 0 and 1");
+            let refused = kitchen.use_two(a, b, || ());
+            let _ = returned_tx.send(());
+            (refused, holder.join().expect("the holder does not panic"))
+        });
+        assert!(
+            refused.is_err(),
+            "use_two({a}, {b}) must be refused, but it returned {refused:?}"
+        );
+        assert!(
+            !waited,
+            "use_two({a}, {b}) is refused ({refused:?}), yet it waited for a station \
+             another cook held: a refused use locks nothing, so check the numbers before \
+             you take any lock"
+        );
+    }
+}
+
+#[test]
 fn both_stations_are_held_while_the_work_runs() {
     // Clock-free: from inside `work`, another thread looks at both stations. They must
     // both be taken: `work` runs while the cook holds them, not after letting go.
