@@ -18,6 +18,7 @@
 pub mod kernel;
 pub mod load;
 pub mod net;
+pub mod panics;
 pub mod probe;
 pub mod report;
 pub mod timeline;

@@ -14,109 +14,25 @@
 use ex12_01_download_and_resize::image::{Image, probe, thumbnail};
 use ex12_01_download_and_resize::server::Server;
 use ex12_01_download_and_resize::{
-    Config, FileError, Report, download_and_resize, panic_message, thumbnail_on_rayon,
+    Config, FileError, Report, download_and_resize, thumbnail_on_rayon,
 };
-use std::cell::Cell;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::MutexGuard;
 use std::time::Duration;
-use test_support::report::{self, Outcome};
+use test_support::panics::RayonPanics;
 
-/// How the message of a `todo!()` starts.
-const TODO: &str = "not yet implemented";
+/// Rayon's global pool with a panic handler (test-support's `panics`), and the words
+/// for what escapes it.
+const PANICS: RayonPanics = RayonPanics {
+    job: "resize",
+    others: "every other file",
+};
 
-/// Panics that escaped a `rayon::spawn` closure and reached the pool's handler.
-static ESCAPED: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Set while the code under test runs on this thread (see [`without_panicking`]).
-    static UNDER_TEST: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Builds rayon's global pool (once, before anything in this binary uses it) with a
-/// handler that counts escaped panics, and a panic hook that prints the expected
-/// panics as notes; the tests take turns, since the pool, the count and the planted
-/// panic are shared by the whole process.
+/// The shared pool (the tests take turns) and a fresh planted panic.
 fn setup() -> MutexGuard<'static, ()> {
-    static POOL: Once = Once::new();
-    POOL.call_once(|| {
-        let default_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let message = panic_message(info.payload());
-            let place = if message.starts_with(TODO) {
-                return default_hook(info);
-            } else if rayon::current_thread_index().is_some() {
-                "a rayon thread"
-            } else if UNDER_TEST.with(Cell::get) {
-                "the test's thread, in the code under test"
-            } else {
-                return default_hook(info);
-            };
-            eprintln!(
-                "note: a panic on {place} (the test says below whether that is right): {message}"
-            );
-        }));
-        rayon::ThreadPoolBuilder::new()
-            .panic_handler(|_| {
-                ESCAPED.fetch_add(1, Ordering::SeqCst);
-            })
-            .build_global()
-            .expect("this test binary builds rayon's global pool before anything uses it");
-    });
-    static TURN: Mutex<()> = Mutex::new(());
-    let guard = TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let turn = PANICS.setup();
     probe::reset();
-    ESCAPED.store(0, Ordering::SeqCst);
-    guard
-}
-
-/// Fails, in plain words, if a panic reached rayon's pool. Rayon calls its handler
-/// after the closure has unwound (and dropped its sender), so first wait until
-/// every pool thread has finished what it was doing: a job on each of them.
-fn no_panic_escaped_to_rayon(what: &str) {
-    rayon::broadcast(|_| ());
-    let escaped = ESCAPED.load(Ordering::SeqCst);
-    let check = format!("panics that escaped `rayon::spawn` during {what}");
-    let detail = format!(
-        "{escaped}, allowed at most 0 (without a `panic_handler`, each one aborts the process)"
-    );
-    if escaped == 0 {
-        report::record(&check, Outcome::Passed, &detail);
-        return;
-    }
-    report::record(&check, Outcome::Failed, &detail);
-    panic!(
-        "during {what}, the resize's panic escaped the closure given to `rayon::spawn`. \
-         Rayon has no caller to hand it to, so a pool without a `panic_handler` aborts the \
-         whole process, every other file with it (this test gave the pool a handler, so that \
-         you can read this). Catch the panic inside the closure with \
-         `std::panic::catch_unwind(AssertUnwindSafe(|| ...))` and send \
-         `Err(panic_message(..))` through the channel"
-    );
-}
-
-/// Runs `f`, and turns a panic on the async side into a plain-words failure.
-fn without_panicking<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    UNDER_TEST.with(|u| u.set(true));
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(f));
-    UNDER_TEST.with(|u| u.set(false));
-    match outcome {
-        Ok(value) => value,
-        // A `todo!()` left in the exercise: not started, nothing to explain.
-        Err(payload) if panic_message(payload.as_ref()).starts_with(TODO) => {
-            std::panic::resume_unwind(payload)
-        }
-        Err(payload) => {
-            no_panic_escaped_to_rayon(what);
-            panic!(
-                "{what} panicked ({:?}); a resize that panics must come back as an `Err`, not \
-                 as a panic of the caller",
-                panic_message(payload.as_ref())
-            )
-        }
-    }
+    turn
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -138,8 +54,8 @@ fn a_resize_that_panics_is_an_err_not_an_abort() {
         pixels: vec![0; 10],
     };
     let what = "`thumbnail_on_rayon` of an 8x8 image with 10 pixels";
-    let result = without_panicking(what, || rt.block_on(thumbnail_on_rayon(broken, 1)));
-    no_panic_escaped_to_rayon(what);
+    let result = PANICS.without_panicking(what, || rt.block_on(thumbnail_on_rayon(broken, 1)));
+    PANICS.no_panic_escaped(what);
     match result {
         Err(message) => assert!(
             message.contains("index out of bounds"),
@@ -186,12 +102,12 @@ fn a_file_whose_resize_panics_fails_alone() {
         out_dir: out.clone(),
     };
     let what = "a batch in which bug.pgm's resize panics";
-    let report: Report = without_panicking(what, || {
+    let report: Report = PANICS.without_panicking(what, || {
         runtime()
             .block_on(download_and_resize(&config))
             .expect("a valid configuration must give a report")
     });
-    no_panic_escaped_to_rayon(what);
+    PANICS.no_panic_escaped(what);
     let mut written: Vec<String> = std::fs::read_dir(&out)
         .expect("the output folder")
         .map(|e| {
