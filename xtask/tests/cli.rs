@@ -526,7 +526,9 @@ fn check_timeline_draws_the_learners_run_above_the_reference() {
     let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     // The learner's run above the reference solution's, each with its lanes.
-    let your = svg.find("your code (last run)").expect("the learner's part");
+    let your = svg
+        .find("your code (last run)")
+        .expect("the learner's part");
     let reference = svg.find("the reference solution").expect("the reference");
     assert!(your < reference, "the learner's run comes first");
     let lanes = doc
