@@ -15,6 +15,7 @@
 //! Outcomes are printed for a human and, when the grader sets `WOW_REPORT`, appended
 //! to that file as one JSON object per line ([`report`]).
 
+pub mod interleavings;
 pub mod kernel;
 pub mod load;
 pub mod net;

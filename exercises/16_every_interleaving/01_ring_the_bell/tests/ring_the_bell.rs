@@ -8,9 +8,7 @@
 use ex16_01_ring_the_bell::Pass;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use test_support::Outcome;
-use test_support::report::record;
+use test_support::interleavings::{self, Claim};
 
 #[cfg(loom)]
 use loom::{sync::Arc, thread};
@@ -21,45 +19,12 @@ use std::{sync::Arc, thread};
 const DISH: u64 = 42;
 
 /// Without loom: how many times the stress test runs each scenario on real threads.
-#[cfg(not(loom))]
 const STRESS_RUNS: usize = 2_000;
 
 /// Runs `scenario` once per interleaving under loom (a stress run without it), and
-/// reports how many executions that was.
+/// reports how many executions that was (test-support's runner).
 fn every_interleaving(what: &str, scenario: impl Fn() + Sync + Send + 'static) {
-    let runs = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&runs);
-    let body = move || {
-        counter.fetch_add(1, Ordering::Relaxed);
-        scenario();
-    };
-    #[cfg(loom)]
-    {
-        loom::model(body);
-        let bound = std::env::var("LOOM_MAX_PREEMPTIONS")
-            .map(|n| format!("{n} preemptions at most"))
-            .unwrap_or_else(|_| "no bound on preemptions".to_string());
-        let detail = match runs.load(Ordering::Relaxed) {
-            1 => format!("right in the only execution loom had to try ({bound})"),
-            n => format!("right in all {n} executions loom tried ({bound})"),
-        };
-        record(what, Outcome::Passed, &detail);
-    }
-    #[cfg(not(loom))]
-    {
-        for _ in 0..STRESS_RUNS {
-            body();
-        }
-        record(
-            what,
-            Outcome::NotChecked,
-            &format!(
-                "right in {} runs on real threads, which proves little: a model checker \
-                 must try every interleaving (`cargo xtask check 16/01` runs loom)",
-                runs.load(Ordering::Relaxed)
-            ),
-        );
-    }
+    interleavings::every_interleaving(what, "16/01", Claim::Right, STRESS_RUNS, scenario);
 }
 
 /// The waiter's verdict on what `pick_up` returned after hearing the bell.

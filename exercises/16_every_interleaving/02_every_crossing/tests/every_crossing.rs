@@ -8,10 +8,11 @@
 use ex16_02_every_crossing::{Kitchen, StationError};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use test_support::Outcome;
 #[cfg(loom)]
 use test_support::expect_at_least;
-use test_support::report::record;
+use test_support::interleavings::{self, Claim};
+#[cfg(not(loom))]
+use test_support::{Outcome, report::record};
 
 // `Arc` is std's on both sides: when loom finds a deadlock it unwinds every blocked
 // thread, and a loom `Arc` dropped then would panic again (and abort the tests). The
@@ -24,45 +25,12 @@ use loom::{sync::atomic::AtomicUsize as ModelCounter, thread};
 use std::{sync::atomic::AtomicUsize as ModelCounter, thread};
 
 /// Without loom: how many times the stress test runs each scenario on real threads.
-#[cfg(not(loom))]
 const STRESS_RUNS: usize = 300;
 
 /// Runs `scenario` once per interleaving under loom (a stress run without it), and
-/// reports how many executions that was.
+/// reports how many executions that was (test-support's runner).
 fn every_interleaving(what: &str, scenario: impl Fn() + Sync + Send + 'static) {
-    let runs = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&runs);
-    let body = move || {
-        counter.fetch_add(1, Ordering::Relaxed);
-        scenario();
-    };
-    #[cfg(loom)]
-    {
-        loom::model(body);
-        let bound = std::env::var("LOOM_MAX_PREEMPTIONS")
-            .map(|n| format!("{n} preemptions at most"))
-            .unwrap_or_else(|_| "no bound on preemptions".to_string());
-        let detail = match runs.load(Ordering::Relaxed) {
-            1 => format!("no deadlock in the only execution loom had to try ({bound})"),
-            n => format!("no deadlock in any of the {n} executions loom tried ({bound})"),
-        };
-        record(what, Outcome::Passed, &detail);
-    }
-    #[cfg(not(loom))]
-    {
-        for _ in 0..STRESS_RUNS {
-            body();
-        }
-        record(
-            what,
-            Outcome::NotChecked,
-            &format!(
-                "no deadlock in {} runs on real threads, which proves little: a model \
-                 checker must try every interleaving (`cargo xtask check 16/02` runs loom)",
-                runs.load(Ordering::Relaxed)
-            ),
-        );
-    }
+    interleavings::every_interleaving(what, "16/02", Claim::NoDeadlock, STRESS_RUNS, scenario);
 }
 
 /// Starts one cook per pair on a kitchen of `stations`, each using its pair once,
