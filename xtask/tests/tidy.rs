@@ -1062,3 +1062,151 @@ fn solutions_keep_the_given_code() {
     }
     report("given code in the solutions", problems);
 }
+
+/// The kinds of wrong answer that mutation testing alone does not reach; every
+/// exercise is swept for each (`xtask/tests/wrong_answer_kinds/`).
+const KINDS: [&str; 5] = [
+    "error_path",
+    "uneven_costs",
+    "loose_threshold",
+    "tiny_race",
+    "blocking_or_wrong_pool",
+];
+
+/// One chapter's file of `xtask/tests/wrong_answer_kinds/`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweptChapter {
+    exercise: Vec<Swept>,
+}
+
+// No `deny_unknown_fields` here: serde does not support it with `flatten`; the test
+// checks the kinds' names itself.
+#[derive(serde::Deserialize)]
+struct Swept {
+    id: String,
+    #[serde(flatten)]
+    kinds: std::collections::BTreeMap<String, KindOutcome>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindOutcome {
+    #[serde(default)]
+    fixtures: Vec<String>,
+    not_applicable: Option<String>,
+}
+
+#[test]
+fn every_exercise_is_swept_for_every_kind_of_wrong_answer() {
+    let dir = root().join("xtask/tests/wrong_answer_kinds");
+    let exercises = with_manifests();
+    let mut problems = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for file in files_below(&dir) {
+        let shown = format!("xtask/tests/wrong_answer_kinds/{}", file.display());
+        let chapter_folder = file.with_extension("").display().to_string();
+        let parsed: SweptChapter = match toml::from_str(&read(&dir.join(&file))) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                problems.push(format!(
+                    "{shown}: cannot be read ({e})\n  fix: one [[exercise]] with `id = \"NN/MM\"` \
+                     and a table for each kind ({}), each with `fixtures = [\"name\"]` or \
+                     `not_applicable = \"why\"`",
+                    KINDS.join(", ")
+                ));
+                continue;
+            }
+        };
+        for swept in &parsed.exercise {
+            let Some((e, m)) = exercises.iter().find(|(e, _)| e.id == swept.id) else {
+                problems.push(format!(
+                    "{shown}: {} is no exercise of the course\n  fix: use an exercise's NN/MM \
+                     (`cargo xtask list` shows them)",
+                    swept.id
+                ));
+                continue;
+            };
+            if !e.rel.starts_with(&format!("{chapter_folder}/")) {
+                problems.push(format!(
+                    "{shown}: {} belongs to chapter folder {}\n  fix: move its entry to that \
+                     chapter's file",
+                    swept.id,
+                    e.rel.split('/').next().unwrap_or_default()
+                ));
+            }
+            if seen.contains(&swept.id) {
+                problems.push(format!(
+                    "{shown}: {} is swept twice\n  fix: keep one entry",
+                    swept.id
+                ));
+            }
+            seen.push(swept.id.clone());
+            for kind in swept.kinds.keys() {
+                if !KINDS.contains(&kind.as_str()) {
+                    problems.push(format!(
+                        "{shown}: {} names the kind `{kind}`, which is none of {}\n  fix: \
+                         use one of those names",
+                        swept.id,
+                        KINDS.join(", ")
+                    ));
+                }
+            }
+            for kind in KINDS {
+                let Some(outcome) = swept.kinds.get(kind) else {
+                    problems.push(format!(
+                        "{shown}: {} says nothing of the kind `{kind}`\n  fix: add \
+                         [exercise.{kind}] with the fixtures of that kind that the tests \
+                         reject, or `not_applicable = \"why\"`",
+                        swept.id
+                    ));
+                    continue;
+                };
+                let reason = outcome.not_applicable.as_deref().map(str::trim);
+                match (outcome.fixtures.is_empty(), reason) {
+                    (true, None) | (true, Some("")) => problems.push(format!(
+                        "{shown}: {} {kind}: neither fixtures nor a reason\n  fix: write \
+                         the wrong answer (`cargo xtask fixture {} name --from FILE`), list \
+                         it, or say in `not_applicable` why no answer can make this mistake",
+                        swept.id, swept.id
+                    )),
+                    (false, Some(_)) => problems.push(format!(
+                        "{shown}: {} {kind}: both fixtures and `not_applicable`\n  fix: keep \
+                         the fixtures",
+                        swept.id
+                    )),
+                    _ => {}
+                }
+                for fixture in &outcome.fixtures {
+                    if fixture == "sequential" {
+                        problems.push(format!(
+                            "{shown}: {} {kind}: the sequential fixture is no wrong answer of \
+                             this kind\n  fix: name a wrong answer that makes this mistake",
+                            swept.id
+                        ));
+                    } else if !m.fixtures.iter().any(|f| f.0 == *fixture) {
+                        problems.push(format!(
+                            "{shown}: {} {kind}: the fixture \"{fixture}\" is not listed in \
+                             {}\n  fix: list it in `fixtures`, so that `cargo xtask verify {}` \
+                             proves the tests reject it",
+                            swept.id,
+                            e.cargo_toml(),
+                            swept.id
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (e, _) in &exercises {
+        if !seen.contains(&e.id) {
+            problems.push(format!(
+                "{}: not swept for the kinds of wrong answer\n  fix: add an [[exercise]] \
+                 entry for it to xtask/tests/wrong_answer_kinds/{}.toml",
+                e.id,
+                e.rel.split('/').next().unwrap_or_default()
+            ));
+        }
+    }
+    report("wrong-answer kinds", problems);
+}
