@@ -17,6 +17,7 @@
 
 pub mod interleavings;
 pub mod kernel;
+pub mod limits;
 pub mod load;
 pub mod net;
 pub mod panics;

@@ -12,24 +12,9 @@ const JOBS: usize = 4;
 /// The message of the panic the test plants in a job.
 const PLANTED: &str = "job 1 panicked on purpose (the test expects it)";
 
-/// Keeps quiet about the panic planted in a job.
-fn quiet_about_the_planted_panic() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let planted = payload.downcast_ref::<&str>() == Some(&PLANTED)
-            || payload
-                .downcast_ref::<String>()
-                .is_some_and(|s| s == PLANTED);
-        if !planted {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn a_panicking_job_makes_run_on_threads_panic() {
-    quiet_about_the_planted_panic();
+    test_support::panics::quiet_about(PLANTED);
     // The second job panics; the others finish. A result left out would shift the
     // rest: the caller must hear of the panic, not get three results for four jobs.
     let panicked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

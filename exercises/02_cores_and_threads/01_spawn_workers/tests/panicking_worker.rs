@@ -12,19 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The message of the panic the test plants in a worker.
 const PLANTED: &str = "worker 1 panicked on purpose (the test expects it)";
 
-/// Keeps quiet about the panic planted in a worker.
-fn quiet_about_the_planted_panic() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str() != Some(PLANTED) {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn a_panicking_worker_makes_spawn_workers_panic() {
-    quiet_about_the_planted_panic();
+    test_support::panics::quiet_about(PLANTED);
     // Worker 1 panics; the others finish. A result left out would shift the rest:
     // the caller must hear of the panic, not get three results for four workers.
     let panicked = Arc::new(AtomicBool::new(false));

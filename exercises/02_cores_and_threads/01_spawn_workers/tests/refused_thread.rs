@@ -9,64 +9,16 @@
 use ex02_01_spawn_workers::{SpawnError, spawn_workers};
 use std::sync::Arc;
 use std::time::Duration;
+#[cfg(target_os = "linux")]
+use test_support::limits::{AddressSpaceLimit, mapped_bytes};
+use test_support::panics::{self, message as text_of};
 use test_support::report::{self, Outcome};
 
 const CHECK: &str = "a thread the OS refuses";
 
-/// A panic's message, if it has one.
-fn text_of(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or_default()
-}
-
 /// Whether a panic is a `todo!()` still in the exercise.
 fn is_todo(panic: &(dyn std::any::Any + Send)) -> bool {
-    text_of(panic).starts_with("not yet implemented")
-}
-
-/// The address space this process has mapped, in bytes (Linux only).
-fn mapped_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmSize:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// Lowers the soft limit on address space to `bytes` until dropped, then puts the old
-/// limit back (also while a panic unwinds).
-#[cfg(target_os = "linux")]
-struct AddressSpaceLimit(libc::rlimit);
-
-#[cfg(target_os = "linux")]
-impl AddressSpaceLimit {
-    fn set(bytes: u64) -> Option<AddressSpaceLimit> {
-        let mut old = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: `old` is a valid, writable rlimit.
-        if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut old) } != 0 || old.rlim_max < bytes {
-            return None;
-        }
-        let new = libc::rlimit {
-            rlim_cur: bytes,
-            rlim_max: old.rlim_max,
-        };
-        // SAFETY: a valid rlimit; lowering a soft limit is always allowed.
-        (unsafe { libc::setrlimit(libc::RLIMIT_AS, &new) } == 0).then_some(AddressSpaceLimit(old))
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for AddressSpaceLimit {
-    fn drop(&mut self) {
-        // SAFETY: the limit read before; raising the soft limit back up to the hard
-        // limit is always allowed.
-        unsafe { libc::setrlimit(libc::RLIMIT_AS, &self.0) };
-    }
+    text_of(panic).starts_with(panics::TODO)
 }
 
 #[cfg(target_os = "linux")]

@@ -11,19 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The message of the panic the test plants in a chunk's call.
 const PLANTED: &str = "the call on chunk 1 panicked on purpose (the test expects it)";
 
-/// Keeps quiet about the panic planted in a chunk's call.
-fn quiet_about_the_planted_panic() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.payload_as_str() != Some(PLANTED) {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn a_panicking_call_makes_map_chunks_panic() {
-    quiet_about_the_planted_panic();
+    test_support::panics::quiet_about(PLANTED);
     // The call on the second chunk (items 4..8) panics; the others finish. A result
     // left out would shift the rest: the caller must hear of the panic, not get three
     // sums for four chunks.
