@@ -183,17 +183,15 @@ fn threads_wait_together_too() {
     // 1,000 threads that each sleep 100 ms: about 100 ms plus the time to start them
     // (about 70 ms on a quiet 2-core machine, more on a busy one), against 1 s for 10
     // sleeps in a row: about 6x. 2x is required.
+    //
+    // After its wait, each job also waits (at most 2 s) until every job has started,
+    // so that a right answer has all 1,000 in flight at once however long the machine
+    // takes to start them: on a busy one, starting 1,000 threads can take longer than
+    // the 100 ms wait, and the first jobs would end before the last begin. An answer
+    // that runs the jobs one at a time never gets past the first job's 2 s, and is
+    // stopped by `within`.
     let gauge = Gauge::new();
     let threads = ThreadSet::new();
-    let job = {
-        let (gauge, threads) = (gauge.clone(), threads.clone());
-        move |i: usize| {
-            let _in_flight = gauge.enter();
-            threads.record();
-            std::thread::sleep(WAIT);
-            i
-        }
-    };
     RatioCheck::new("1,000 waiting threads vs 10 waits in a row", 2.0).run(
         || {
             for _ in 0..10 {
@@ -201,7 +199,26 @@ fn threads_wait_together_too() {
             }
         },
         || {
-            let job = job.clone();
+            let started = Arc::new((Mutex::new(0usize), Condvar::new()));
+            let (gauge, threads) = (gauge.clone(), threads.clone());
+            let job = move |i: usize| {
+                let _in_flight = gauge.enter();
+                threads.record();
+                let (count, all_in) = &*started;
+                {
+                    let mut count = count.lock().unwrap_or_else(|p| p.into_inner());
+                    *count += 1;
+                    if *count == THREADS {
+                        all_in.notify_all();
+                    }
+                }
+                std::thread::sleep(WAIT);
+                let count = count.lock().unwrap_or_else(|p| p.into_inner());
+                let _all_in = all_in
+                    .wait_timeout_while(count, Duration::from_secs(2), |c| *c < THREADS)
+                    .unwrap_or_else(|p| p.into_inner());
+                i
+            };
             let results = within(
                 WAIT * 30,
                 "1,000 threads of 100 ms had not finished after 3 s (30 waits): are the \
