@@ -321,6 +321,22 @@ fn the_course_is_the_one_the_command_runs_in_and_a_folder_selects_its_exercise()
     let _ = std::fs::remove_dir_all(&course);
 }
 
+/// A course copy that builds: the tool's manifest and the snippets' crate too.
+fn buildable_course_copy(name: &str) -> std::path::PathBuf {
+    let course = course_copy(name);
+    for folder in ["xtask", "book/snippet-deps"] {
+        std::fs::create_dir_all(course.join(folder).parent().unwrap()).unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(repo_root().join(folder))
+            .arg(course.join(folder))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    course
+}
+
 #[test]
 fn hints_come_one_more_per_call() {
     let course = course_copy("hints");
@@ -432,18 +448,7 @@ fn watch_grades_on_save_and_answers_keys_in_a_terminal() {
         eprintln!("NOT CHECKED: watch in a pseudo-terminal needs python3");
         return;
     }
-    let course = course_copy("watch");
-    // A workspace that builds: the tool's manifest and the snippets' crate too.
-    for folder in ["xtask", "book/snippet-deps"] {
-        std::fs::create_dir_all(course.join(folder).parent().unwrap()).unwrap();
-        let status = std::process::Command::new("cp")
-            .arg("-r")
-            .arg(repo_root().join(folder))
-            .arg(course.join(folder))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    let course = buildable_course_copy("watch");
     let lib = course.join("exercises/01_wait_or_work/01_wait_or_compute/src/lib.rs");
     let output = std::process::Command::new("python3")
         .args(["-c", WATCH_DRIVER])
@@ -474,7 +479,7 @@ fn watch_grades_on_save_and_answers_keys_in_a_terminal() {
 #[test]
 fn check_timeline_draws_the_learners_run_above_the_reference() {
     // A learner whose workers run one after another: 02/01's sequential fixture.
-    let course = course_copy("timeline");
+    let course = buildable_course_copy("timeline");
     let whole = xtask()
         .args(["fixture", "02/01", "sequential"])
         .output()
@@ -486,16 +491,6 @@ fn check_timeline_draws_the_learners_run_above_the_reference() {
         course.join("exercises/02_cores_and_threads/01_spawn_workers/src/lib.rs"),
     )
     .unwrap();
-    for folder in ["xtask", "book/snippet-deps"] {
-        std::fs::create_dir_all(course.join(folder).parent().unwrap()).unwrap();
-        let status = std::process::Command::new("cp")
-            .arg("-r")
-            .arg(repo_root().join(folder))
-            .arg(course.join(folder))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
     let output = xtask()
         .args(["check", "02/01", "--timeline"])
         .env("WOW_COURSE_ROOT", &course)
