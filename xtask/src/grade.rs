@@ -156,7 +156,7 @@ pub fn grade_dir(course: &Course, dir: &Path, options: &RunOptions) -> Result<Ou
     let batch = Batch {
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
-        name: "grade",
+        name: "grade".to_string(),
     };
     let mut graded = runner::grade(course, &batch, options)?;
     for (exercise, _) in overlay.missing {

@@ -4,6 +4,7 @@
 //! none of them prints from here.
 
 use crate::course::{Course, Exercise};
+use crate::runner::pipeline::Prepared;
 use crate::runner::{self, Batch, Graded, RunOptions, Status};
 use crate::{scratch, shipped};
 use anyhow::Result;
@@ -93,14 +94,7 @@ pub fn grade_exercises(
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
     let _lock = scratch::lock(course, "exercises")?;
-    let batch = Batch {
-        manifest: course.root.join("Cargo.toml"),
-        packages: selected
-            .iter()
-            .map(|e| (e.clone(), course.exercise_dir(e)))
-            .collect(),
-        name: "exercises",
-    };
+    let batch = exercises_batch(course, selected).batch;
     runner::grade(course, &batch, options)
 }
 
@@ -166,16 +160,48 @@ pub fn grade_overlay(
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
     let _lock = scratch::lock(course, names.workspace)?;
-    let overlay = scratch::overlay(course, names.workspace, selected, "", sources)?;
-    let batch = Batch {
-        manifest: overlay.manifest(),
-        packages: overlay.present.clone(),
-        name: names.reports,
-    };
-    let mut graded = runner::grade(course, &batch, options)?;
-    for (exercise, what) in overlay.missing {
-        graded.push(Graded::without_running(exercise, Status::Missing { what }));
-    }
+    let prepared = prepare_overlay(course, names, selected, sources)?;
+    let mut graded = runner::grade(course, &prepared.batch, options)?;
+    graded.extend(prepared.without_running);
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     Ok(graded)
+}
+
+/// The scratch workspace of [`grade_overlay`], written and ready to compile (the
+/// caller holds its lock).
+pub fn prepare_overlay(
+    course: &Course,
+    names: Names,
+    selected: &[Exercise],
+    sources: impl Fn(&Exercise) -> std::path::PathBuf,
+) -> Result<Prepared> {
+    let overlay = scratch::overlay(course, names.workspace, selected, "", sources)?;
+    Ok(Prepared {
+        batch: Batch {
+            manifest: overlay.manifest(),
+            packages: overlay.present.clone(),
+            name: names.reports.to_string(),
+        },
+        without_running: overlay
+            .missing
+            .into_iter()
+            .map(|(exercise, what)| Graded::without_running(exercise, Status::Missing { what }))
+            .collect(),
+    })
+}
+
+/// The learner's exercises as [`grade_exercises`] builds them (the caller holds the
+/// `exercises` lock).
+pub fn exercises_batch(course: &Course, selected: &[Exercise]) -> Prepared {
+    Prepared {
+        batch: Batch {
+            manifest: course.root.join("Cargo.toml"),
+            packages: selected
+                .iter()
+                .map(|e| (e.clone(), course.exercise_dir(e)))
+                .collect(),
+            name: "exercises".to_string(),
+        },
+        without_running: Vec::new(),
+    }
 }

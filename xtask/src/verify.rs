@@ -3,10 +3,12 @@
 //! reject every wrong-answer fixture its manifest lists.
 
 use crate::course::{Course, Exercise};
-use crate::grading::{grade_exercises, grade_overlay, grade_solutions};
+use crate::grading::{Names, exercises_batch, prepare_overlay};
 use crate::manifest::Fixture;
 use crate::report::print_status;
+use crate::runner::pipeline::{Stage, grade_pipelined};
 use crate::runner::{Graded, RunOptions, Status};
+use crate::scratch;
 use anyhow::Result;
 use std::io::Write;
 use std::time::Duration;
@@ -42,11 +44,10 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         // not overlap where the solution's do (`timeline_faults`).
         timeline: true,
     };
-    let shipped = grade_exercises(&course, &selected, &options)?;
-    let solved = grade_solutions(&course, &selected, &options)?;
     // Wrong answers kept as fixtures (sequential "solutions", named wrong answers):
     // the tests must reject every one that a manifest lists.
-    let fixtures = grade_fixtures(&course, &selected, &options)?;
+    let rounds = fixture_rounds(&selected);
+    let (shipped, solved, fixtures) = grade_all(&course, &selected, &rounds, &options)?;
 
     let mut out = std::io::stdout().lock();
     let mut problems = 0;
@@ -150,15 +151,10 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     Ok(if problems == 0 { 0 } else { 1 })
 }
 
-/// Every fixture the selected exercises' manifests list, graded by the exercise's
-/// tests. A scratch workspace holds one copy of each exercise, so the fixtures go in
-/// rounds: the first fixture of every exercise (its sequential one, if it has one),
-/// then the second, ... A listed fixture without its folder is graded "missing".
-fn grade_fixtures(
-    course: &Course,
-    selected: &[Exercise],
-    options: &RunOptions,
-) -> Result<Vec<(Fixture, Graded)>> {
+/// The fixtures in rounds: a scratch workspace holds one copy of each exercise, so a
+/// round takes at most one fixture of each exercise: the first of every exercise (its
+/// sequential one, if it has one), then the second, ...
+fn fixture_rounds(selected: &[Exercise]) -> Vec<Vec<(Exercise, Fixture)>> {
     let lists: Vec<(&Exercise, Vec<&Fixture>)> = selected
         .iter()
         .map(|e| {
@@ -167,44 +163,77 @@ fn grade_fixtures(
             (e, list)
         })
         .collect();
-    let mut graded = Vec::new();
-    for round in 0.. {
-        let picked: Vec<(&Exercise, &Fixture)> = lists
-            .iter()
-            .filter_map(|(e, list)| Some((*e, *list.get(round)?)))
-            .collect();
-        if picked.is_empty() {
-            break;
-        }
-        let fixture_of = |e: &Exercise| {
-            picked
+    (0..)
+        .map(|round| {
+            lists
                 .iter()
-                .find(|(p, _)| p.rel == e.rel)
-                .map(|(_, f)| *f)
-                .expect("only picked exercises are graded")
-        };
-        let exercises: Vec<Exercise> = picked.iter().map(|(e, _)| (*e).clone()).collect();
-        // The fixtures are patches against the solutions: write them out whole first.
-        let mut sources = std::collections::HashMap::new();
-        for (e, f) in &picked {
-            sources.insert(e.rel.clone(), crate::fixture::materialise(course, e, f)?);
-        }
-        let name = format!("fixtures-{}", round + 1);
-        let round_graded = grade_overlay(
-            course,
-            crate::grading::Names {
-                workspace: "fixtures",
-                reports: &name,
-            },
-            &exercises,
-            |e| sources[&e.rel].clone(),
-            options,
-        )?;
-        for g in round_graded {
-            graded.push((fixture_of(&g.exercise).clone(), g));
+                .filter_map(|(e, list)| Some(((*e).clone(), (*list.get(round)?).clone())))
+                .collect::<Vec<_>>()
+        })
+        .take_while(|picked| !picked.is_empty())
+        .collect()
+}
+
+/// The shipped exercises, the solutions and every round of fixtures, graded in one
+/// pipeline (each batch compiles while the one before runs its clock-free checks). A
+/// listed fixture without its folder is graded "missing".
+type Everything = (Vec<Graded>, Vec<Graded>, Vec<(Fixture, Graded)>);
+fn grade_all(
+    course: &Course,
+    selected: &[Exercise],
+    rounds: &[Vec<(Exercise, Fixture)>],
+    options: &RunOptions,
+) -> Result<Everything> {
+    let _locks = [
+        scratch::lock(course, "exercises")?,
+        scratch::lock(course, "solutions")?,
+        scratch::lock(course, "fixtures")?,
+    ];
+    let solutions = course.solutions_dir();
+    let mut stages = vec![
+        Stage {
+            prepare: Box::new(|| Ok(exercises_batch(course, selected))),
+        },
+        Stage {
+            prepare: Box::new(|| {
+                prepare_overlay(course, Names::same("solutions"), selected, |e| {
+                    solutions.join(&e.rel)
+                })
+            }),
+        },
+    ];
+    for (round, picked) in rounds.iter().enumerate() {
+        stages.push(Stage {
+            prepare: Box::new(move || {
+                // The fixtures are patches against the solutions: write them out whole.
+                let mut sources = std::collections::HashMap::new();
+                for (e, f) in picked {
+                    sources.insert(e.rel.clone(), crate::fixture::materialise(course, e, f)?);
+                }
+                let exercises: Vec<Exercise> = picked.iter().map(|(e, _)| e.clone()).collect();
+                let reports = format!("fixtures-{}", round + 1);
+                let names = Names {
+                    workspace: "fixtures",
+                    reports: &reports,
+                };
+                prepare_overlay(course, names, &exercises, |e| sources[&e.rel].clone())
+            }),
+        });
+    }
+    let mut graded = grade_pipelined(course, stages, options)?.into_iter();
+    let shipped = graded.next().unwrap_or_default();
+    let solved = graded.next().unwrap_or_default();
+    let mut fixtures = Vec::new();
+    for (picked, round) in rounds.iter().zip(graded) {
+        for g in round {
+            let (_, fixture) = picked
+                .iter()
+                .find(|(e, _)| e.rel == g.exercise.rel)
+                .expect("only picked exercises are graded");
+            fixtures.push((fixture.clone(), g));
         }
     }
-    Ok(graded)
+    Ok((shipped, solved, fixtures))
 }
 
 /// The recorded spans, on the data: where the solution's jobs overlap (at least two

@@ -16,15 +16,30 @@ pub(super) enum Compiled {
     Error(String),
 }
 
+/// How cargo shares the machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Priority {
+    /// Nothing else runs: cargo prints its progress as usual.
+    Normal,
+    /// Tests run beside it (`verify`'s pipeline): cargo runs quietly at the lowest
+    /// CPU priority (`nice` 19), so that the tests get the cores whenever they want
+    /// them and the build gets what they leave.
+    Background,
+}
+
 /// Compiles every package of the batch. Cargo stops scheduling new work at the first
 /// compile error, so the packages it never reached are compiled again, without the
 /// ones that failed, until each has an outcome.
-pub(super) fn compile_all(course: &Course, batch: &Batch) -> Result<BTreeMap<PathBuf, Compiled>> {
+pub(super) fn compile_all(
+    course: &Course,
+    batch: &Batch,
+    priority: Priority,
+) -> Result<BTreeMap<PathBuf, Compiled>> {
     let mut done = BTreeMap::new();
     // Loom exercises build with other flags, in a target directory of their own.
     for mut remaining in super::loom::groups(&batch.packages) {
         while !remaining.is_empty() {
-            let found = compile(course, &batch.manifest, &remaining)?;
+            let found = compile(course, &batch.manifest, &remaining, priority)?;
             if found.is_empty() {
                 break;
             }
@@ -41,6 +56,7 @@ pub(super) fn compile(
     course: &Course,
     manifest: &Path,
     packages: &[(Exercise, PathBuf)],
+    priority: Priority,
 ) -> Result<BTreeMap<PathBuf, Compiled>> {
     let mut cmd = Command::new(cargo());
     cmd.arg("test")
@@ -57,6 +73,21 @@ pub(super) fn compile(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     super::loom::configure_build(&mut cmd, course, packages);
+    if priority == Priority::Background {
+        cmd.arg("--quiet");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: `nice` is async-signal-safe and touches no memory of the parent;
+            // rustc and the linker inherit the priority.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::nice(19);
+                    Ok(())
+                });
+            }
+        }
+    }
     let mut child = cmd.spawn().context("cannot run cargo")?;
     let stdout = child.stdout.take().expect("piped stdout");
 

@@ -11,6 +11,7 @@ mod compile;
 mod libtest;
 mod loom;
 mod passes;
+pub mod pipeline;
 mod process;
 mod status;
 #[cfg(test)]
@@ -24,8 +25,8 @@ pub use status::{Outcome, Report, Status};
 
 use crate::course::{Course, Exercise};
 use anyhow::Result;
-use compile::{Compiled, compile_all};
-use passes::run_in_passes;
+use compile::{Compiled, Priority, compile_all};
+use passes::PackageRun;
 use status::judge;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -73,11 +74,11 @@ pub struct RunOptions {
 
 /// Where the packages to grade live: a workspace manifest and, for each exercise, its
 /// folder in that workspace.
-pub struct Batch<'a> {
+pub struct Batch {
     pub manifest: PathBuf,
     pub packages: Vec<(Exercise, PathBuf)>,
     /// A name for the report folder (`exercises`, `solutions`, ...).
-    pub name: &'a str,
+    pub name: String,
 }
 
 /// Compiles and runs every package of the batch; statuses in the batch's order.
@@ -91,67 +92,159 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
         if batch.packages.len() == 1 { "" } else { "s" },
         batch.name
     );
-    let compiled = compile_all(course, batch)?;
-    let reports_dir = course.scratch_dir().join("reports").join(batch.name);
-    std::fs::create_dir_all(&reports_dir)?;
-    let mut graded = Vec::new();
+    let compiled = compile_all(course, batch, Priority::Normal)?;
     let total = batch.packages.len();
+    let mut graded = Vec::new();
     for (i, (exercise, dir)) in batch.packages.iter().enumerate() {
+        progress(
+            i,
+            total,
+            &format!("testing {} {}", exercise.id(), exercise.slug),
+        );
+        let tested = Tested::first_pass(course, batch, exercise, dir, compiled.get(dir), options)?;
+        graded.push(tested.finish(options)?);
+    }
+    progress(total, total, "done");
+    Ok(graded)
+}
+
+/// One exercise of a batch after its clock-free pass: decided, or waiting for its
+/// timing pass.
+struct Tested {
+    exercise: Exercise,
+    /// The time the clock-free pass took.
+    spent: Duration,
+    outcome: TestedOutcome,
+}
+
+enum TestedOutcome {
+    Decided(Status),
+    Ran(Box<Ran>),
+}
+
+struct Ran {
+    first: passes::FirstPass,
+    executables: Vec<PathBuf>,
+    package_dir: PathBuf,
+    workspace_root: PathBuf,
+    report_file: PathBuf,
+    limit: Duration,
+}
+
+impl Tested {
+    /// Runs the clock-free pass of one exercise (nothing when it did not compile).
+    fn first_pass(
+        course: &Course,
+        batch: &Batch,
+        exercise: &Exercise,
+        dir: &Path,
+        compiled: Option<&Compiled>,
+        options: &RunOptions,
+    ) -> Result<Tested> {
         let started = Instant::now();
-        let status_and_counts = match compiled.get(dir) {
-            Some(Compiled::Error(error)) => (
-                Status::CompileError {
-                    error: error.clone(),
-                },
-                Vec::new(),
-                0,
-                0,
-            ),
-            Some(Compiled::Executables(executables)) => {
-                progress(
-                    i,
-                    total,
-                    &format!("testing {} {}", exercise.id(), exercise.slug),
-                );
-                let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
-                let _ = std::fs::remove_file(&report_file);
-                let _ = std::fs::remove_file(report_file.with_extension("timeline.jsonl"));
-                let workspace_root = batch.manifest.parent().unwrap_or(&course.root);
-                let limit = options
-                    .timeout
-                    .unwrap_or_else(|| exercise_timeout(exercise));
-                let (run, reports) = run_in_passes(
-                    executables,
-                    dir,
-                    workspace_root,
-                    &report_file,
-                    limit,
-                    &loom::run_options(exercise, options),
-                )?;
-                let status = loom::in_plain_words(exercise, judge(&run, &reports, limit));
-                (status, reports, run.passed(), run.results.len())
-            }
-            None => (
-                Status::CompileError {
-                    error: "not built: cargo stopped before reaching this exercise".to_string(),
-                },
-                Vec::new(),
-                0,
-                0,
-            ),
-        };
-        let (status, reports, tests_passed, tests_total) = status_and_counts;
-        graded.push(Graded {
+        let decided = |status| Tested {
             exercise: exercise.clone(),
+            spent: started.elapsed(),
+            outcome: TestedOutcome::Decided(status),
+        };
+        let executables = match compiled {
+            Some(Compiled::Error(error)) => {
+                return Ok(decided(Status::CompileError {
+                    error: error.clone(),
+                }));
+            }
+            None => {
+                return Ok(decided(Status::CompileError {
+                    error: "not built: cargo stopped before reaching this exercise".to_string(),
+                }));
+            }
+            Some(Compiled::Executables(executables)) => executables.clone(),
+        };
+        let reports_dir = course.scratch_dir().join("reports").join(&batch.name);
+        std::fs::create_dir_all(&reports_dir)?;
+        let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
+        let _ = std::fs::remove_file(&report_file);
+        let _ = std::fs::remove_file(report_file.with_extension("timeline.jsonl"));
+        let workspace_root = batch
+            .manifest
+            .parent()
+            .unwrap_or(&course.root)
+            .to_path_buf();
+        let limit = options
+            .timeout
+            .unwrap_or_else(|| exercise_timeout(exercise));
+        let run_options = loom::run_options(exercise, options);
+        let first = passes::first_pass(&PackageRun {
+            executables: &executables,
+            package_dir: dir,
+            workspace_root: &workspace_root,
+            report_file: &report_file,
+            limit,
+            options: &run_options,
+        })?;
+        Ok(Tested {
+            exercise: exercise.clone(),
+            spent: started.elapsed(),
+            outcome: TestedOutcome::Ran(Box::new(Ran {
+                first,
+                executables,
+                package_dir: dir.to_path_buf(),
+                workspace_root,
+                report_file,
+                limit,
+            })),
+        })
+    }
+
+    /// Whether a timing pass is still to run.
+    fn needs_timing(&self) -> bool {
+        matches!(&self.outcome, TestedOutcome::Ran(ran) if !ran.first.deferred.is_empty())
+    }
+
+    fn exercise(&self) -> &Exercise {
+        &self.exercise
+    }
+
+    /// Runs the timing pass if one is due (the machine should be quiet), and judges.
+    fn finish(self, options: &RunOptions) -> Result<Graded> {
+        let restarted = Instant::now();
+        let (status, reports, tests_passed, tests_total) = match self.outcome {
+            TestedOutcome::Decided(status) => (status, Vec::new(), 0, 0),
+            TestedOutcome::Ran(ran) => {
+                let Ran {
+                    first,
+                    executables,
+                    package_dir,
+                    workspace_root,
+                    report_file,
+                    limit,
+                } = *ran;
+                let run_options = loom::run_options(&self.exercise, options);
+                let (run, reports) = passes::timing_pass(
+                    &PackageRun {
+                        executables: &executables,
+                        package_dir: &package_dir,
+                        workspace_root: &workspace_root,
+                        report_file: &report_file,
+                        limit,
+                        options: &run_options,
+                    },
+                    first,
+                )?;
+                let status = loom::in_plain_words(&self.exercise, judge(&run, &reports, limit));
+                let (passed, total) = (run.passed(), run.results.len());
+                (status, reports, passed, total)
+            }
+        };
+        Ok(Graded {
+            exercise: self.exercise,
             status,
             reports,
             tests_passed,
             tests_total,
-            duration: started.elapsed(),
-        });
+            duration: self.spent + restarted.elapsed(),
+        })
     }
-    progress(total, total, "done");
-    Ok(graded)
 }
 
 /// One progress line per exercise on stderr: a bar redrawn in place in a terminal,

@@ -8,6 +8,10 @@
 //! the tests that deferred a check, by name, with their clocks. The verdict is the
 //! same as one full run's: a clock-free failure is preferred over a timing one in
 //! any case (see `status::judge`).
+//!
+//! `check` runs the timing pass right after the first; `verify` runs every first pass
+//! while the next batch compiles, and the timing passes at the end, on a quiet
+//! machine (see `pipeline`).
 
 use super::libtest::TestRun;
 use super::process::run_tests;
@@ -25,46 +29,76 @@ pub(super) enum Pass {
     Timing(Vec<String>),
 }
 
-/// Runs the tests of one exercise in up to two passes, all within `limit`. Returns
-/// the merged run and reports (also written back to `report_file`).
-pub(super) fn run_in_passes(
-    executables: &[PathBuf],
-    package_dir: &Path,
-    workspace_root: &Path,
-    report_file: &Path,
-    limit: Duration,
-    options: &RunOptions,
-) -> Result<(TestRun, Vec<Report>)> {
+/// What the tests of one exercise run from, and within what limit.
+pub(super) struct PackageRun<'a> {
+    pub executables: &'a [PathBuf],
+    pub package_dir: &'a Path,
+    pub workspace_root: &'a Path,
+    /// Where the merged reports end up.
+    pub report_file: &'a Path,
+    /// For both passes together.
+    pub limit: Duration,
+    pub options: &'a RunOptions,
+}
+
+/// The clock-free pass, and whether a timing pass must follow it.
+pub(super) struct FirstPass {
+    pub run: TestRun,
+    pub reports: Vec<Report>,
+    /// The tests to run again with their clocks; empty when the first pass decided.
+    pub deferred: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// Every test, timing checks deferred. A failure here is the verdict.
+pub(super) fn first_pass(package: &PackageRun) -> Result<FirstPass> {
     let started = Instant::now();
-    let first = run_tests(
-        executables,
-        package_dir,
-        workspace_root,
-        report_file,
-        limit,
-        options,
+    let run = run_tests(
+        package,
+        package.report_file,
+        package.limit,
         &Pass::ClockFree,
     )?;
-    let first_reports = read_reports(report_file);
-    let deferred = deferred_tests(&first_reports);
-    if deferred.is_empty() || !judge(&first, &first_reports, limit).is_pass_or_not_checked() {
-        return Ok((first, first_reports));
+    let reports = read_reports(package.report_file);
+    let mut deferred = deferred_tests(&reports);
+    if !judge(&run, &reports, package.limit).is_pass_or_not_checked() {
+        deferred.clear();
     }
-    let timing_file = report_file.with_extension("timing.jsonl");
+    Ok(FirstPass {
+        run,
+        reports,
+        deferred,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The tests that deferred a timing check, run again with their clocks (nothing when
+/// none did), merged into the first pass. The machine should be quiet meanwhile.
+pub(super) fn timing_pass(
+    package: &PackageRun,
+    first: FirstPass,
+) -> Result<(TestRun, Vec<Report>)> {
+    if first.deferred.is_empty() {
+        return Ok((first.run, first.reports));
+    }
+    let timing_file = package.report_file.with_extension("timing.jsonl");
     let _ = std::fs::remove_file(&timing_file);
     let second = run_tests(
-        executables,
-        package_dir,
-        workspace_root,
+        package,
         &timing_file,
-        limit.saturating_sub(started.elapsed()),
-        options,
-        &Pass::Timing(deferred.clone()),
+        package.limit.saturating_sub(first.elapsed),
+        &Pass::Timing(first.deferred.clone()),
     )?;
     let second_reports = read_reports(&timing_file);
-    let (run, reports) = merge(first, first_reports, second, second_reports, &deferred);
+    let (run, reports) = merge(
+        first.run,
+        first.reports,
+        second,
+        second_reports,
+        &first.deferred,
+    );
     let lines: String = reports.iter().map(|r| r.to_json_line() + "\n").collect();
-    let _ = std::fs::write(report_file, lines);
+    let _ = std::fs::write(package.report_file, lines);
     Ok((run, reports))
 }
 

@@ -2,28 +2,30 @@
 //! group of its own, killed whole at the time limit, at the end, or when the grader
 //! is interrupted.
 
-use super::RunOptions;
 use super::libtest::{TestRun, parse_libtest};
-use super::passes::Pass;
+use super::passes::{PackageRun, Pass};
 use anyhow::{Context, Result};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use wait_timeout::ChildExt;
 
 pub(super) fn run_tests(
-    executables: &[PathBuf],
-    package_dir: &Path,
-    workspace_root: &Path,
+    package: &PackageRun,
     report_file: &Path,
     limit: Duration,
-    options: &RunOptions,
     pass: &Pass,
 ) -> Result<TestRun> {
+    let PackageRun {
+        package_dir,
+        workspace_root,
+        options,
+        ..
+    } = package;
     let deadline = Instant::now() + limit;
     let mut run = TestRun::default();
-    for exe in executables {
+    for exe in package.executables {
         let mut cmd = Command::new(exe);
         // One test at a time: timing tests must not compete for the cores.
         cmd.arg("--test-threads=1");
