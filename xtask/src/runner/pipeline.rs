@@ -60,6 +60,13 @@ pub fn grade_pipelined(
             for (stage, Stage { prepare }) in stages.into_iter().enumerate() {
                 let prepared = prepare()?;
                 let batch = &prepared.batch;
+                let count = format!(
+                    "{} exercise{} ({})",
+                    batch.packages.len(),
+                    if batch.packages.len() == 1 { "" } else { "s" },
+                    batch.name
+                );
+                note(&format!("compiling {count} beside the tests..."));
                 let started = Instant::now();
                 let compiled = if batch.packages.is_empty() {
                     BTreeMap::new()
@@ -67,13 +74,10 @@ pub fn grade_pipelined(
                     compile_all(course, batch, Priority::Background)?
                 };
                 let compiled = hold(compiled, &held.join(&batch.name))?;
-                eprintln!(
-                    "compiled {} exercise{} ({}) in {:.0} s",
-                    batch.packages.len(),
-                    if batch.packages.len() == 1 { "" } else { "s" },
-                    batch.name,
+                note(&format!(
+                    "compiled {count} in {:.0} s",
                     started.elapsed().as_secs_f64()
-                );
+                ));
                 let built = Built {
                     stage,
                     prepared,
@@ -167,6 +171,16 @@ fn hold(compiled: BTreeMap<PathBuf, Compiled>, dir: &Path) -> Result<BTreeMap<Pa
         held.insert(package, outcome);
     }
     Ok(held)
+}
+
+/// A line of its own on stderr, also when a progress bar is being drawn there.
+fn note(line: &str) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprintln!("\r\x1b[K{line}");
+    } else {
+        eprintln!("{line}");
+    }
 }
 
 fn release(executables: &[PathBuf]) {
