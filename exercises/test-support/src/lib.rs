@@ -21,10 +21,12 @@ pub mod limits;
 pub mod load;
 pub mod net;
 pub mod panics;
+pub mod pools;
 pub mod probe;
 pub mod report;
 pub mod timeline;
 pub mod timing;
+pub mod watchdog;
 
 pub use kernel::spin;
 pub use probe::{Gauge, ThreadSet};

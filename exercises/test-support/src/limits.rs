@@ -20,6 +20,47 @@ pub struct AddressSpaceLimit(libc::rlimit);
 
 #[cfg(target_os = "linux")]
 impl AddressSpaceLimit {
+    /// Makes the fourth thread this process starts from now on fail for real (until
+    /// dropped). Three threads alive at once, then joined: the C library keeps their
+    /// stacks for the next threads it starts. With the address space then limited to
+    /// what is mapped now plus 256 KiB, the next three threads get those stacks (and
+    /// a small signal stack each, which fits), and the fourth needs a new stack
+    /// (2 MiB), which does not fit: the OS refuses it.
+    ///
+    /// `Err` says why that cannot be done here: the check is then "not checked".
+    pub fn after_three_more_threads() -> Result<AddressSpaceLimit, String> {
+        const CACHED: usize = 3;
+        let before = mapped_bytes().ok_or("no /proc/self/status to read the address space from")?;
+        let gate = std::sync::Arc::new(std::sync::Barrier::new(CACHED + 1));
+        let probes: Vec<_> = (0..CACHED)
+            .map(|_| {
+                let gate = std::sync::Arc::clone(&gate);
+                // Started as the code under test starts its threads: `Builder::spawn`.
+                std::thread::Builder::new()
+                    .spawn(move || {
+                        gate.wait();
+                    })
+                    .expect("a few threads")
+            })
+            .collect();
+        let during = mapped_bytes().unwrap_or(before);
+        gate.wait();
+        for probe in probes {
+            let _ = probe.join();
+        }
+        let per_thread = during.saturating_sub(before) / CACHED as u64;
+        if per_thread < 1024 * 1024 {
+            return Err(format!(
+                "threads start with stacks of about {} KiB here (RUST_MIN_STACK?): too \
+                 small to make the OS refuse exactly one",
+                per_thread / 1024
+            ));
+        }
+        mapped_bytes()
+            .and_then(|now| AddressSpaceLimit::set(now + 256 * 1024))
+            .ok_or_else(|| "cannot lower this process's address-space limit here".to_string())
+    }
+
     /// `None` when the limit cannot be read or lowered that far.
     pub fn set(bytes: u64) -> Option<AddressSpaceLimit> {
         let mut old = libc::rlimit {

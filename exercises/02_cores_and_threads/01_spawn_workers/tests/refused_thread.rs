@@ -7,10 +7,9 @@
 //! the process meanwhile.
 
 use ex02_01_spawn_workers::{SpawnError, spawn_workers};
-use std::sync::Arc;
 use std::time::Duration;
 #[cfg(target_os = "linux")]
-use test_support::limits::{AddressSpaceLimit, mapped_bytes};
+use test_support::limits::AddressSpaceLimit;
 use test_support::panics::{self, message as text_of};
 use test_support::report::{self, Outcome};
 
@@ -25,56 +24,13 @@ fn is_todo(panic: &(dyn std::any::Any + Send)) -> bool {
 #[test]
 fn a_refused_thread_is_an_error_not_a_panic() {
     const WANTED: usize = 20;
-    const CACHED: usize = 3;
-    // Three threads alive at once, then joined: the C library keeps their stacks for
-    // the next threads it starts. With the address space then limited to what is
-    // mapped now plus 256 KiB, the next three threads get those stacks, and the
-    // fourth needs a new stack (2 MiB), which does not fit: the OS refuses it.
-    let Some(before) = mapped_bytes() else {
-        report::record(
-            CHECK,
-            Outcome::NotChecked,
-            "no /proc/self/status to read the address space from",
-        );
-        return;
-    };
-    let gate = Arc::new(std::sync::Barrier::new(CACHED + 1));
-    let probes: Vec<_> = (0..CACHED)
-        .map(|_| {
-            let gate = Arc::clone(&gate);
-            std::thread::Builder::new()
-                .spawn(move || {
-                    gate.wait();
-                })
-                .expect("a few threads")
-        })
-        .collect();
-    let during = mapped_bytes().unwrap_or(before);
-    gate.wait();
-    for probe in probes {
-        let _ = probe.join();
-    }
-    let per_thread = during.saturating_sub(before) / CACHED as u64;
-    if per_thread < 1024 * 1024 {
-        report::record(
-            CHECK,
-            Outcome::NotChecked,
-            &format!(
-                "threads start with stacks of about {} KiB here (RUST_MIN_STACK?): too \
-                 small to make the OS refuse one",
-                per_thread / 1024
-            ),
-        );
-        return;
-    }
-    let Some(limit) = mapped_bytes().and_then(|now| AddressSpaceLimit::set(now + 256 * 1024))
-    else {
-        report::record(
-            CHECK,
-            Outcome::NotChecked,
-            "cannot lower this process's address-space limit here",
-        );
-        return;
+    // The fourth thread started from here on is refused by the OS, for real.
+    let limit = match AddressSpaceLimit::after_three_more_threads() {
+        Ok(limit) => limit,
+        Err(why) => {
+            report::record(CHECK, Outcome::NotChecked, &why);
+            return;
+        }
     };
     // Whatever `spawn_workers` panics with while the OS refuses threads (`spawn`'s
     // "failed to spawn thread", an `expect`), the test says it in its own words below:

@@ -3,78 +3,31 @@
 use ex04_01_kitchen_pass::{KitchenError, Order, Plate, run_kitchen};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
-use test_support::{Gauge, RatioCheck, ThreadSet, expect_at_least, expect_at_most};
+use test_support::{Gauge, RatioCheck, ThreadSet, expect_at_least, expect_at_most, watchdog};
 
 /// How long a kitchen may take to close. The slowest right answer here (8 orders of
 /// 40 ms for one cook) needs about 320 ms.
 const CLOSING_TIME: Duration = Duration::from_secs(3);
 
-/// The name of the threads that run the exercise's code under a watchdog.
-const WATCHED: &str = "watched";
-
-/// The message of a `todo!()` panic.
-fn todo_message(text: Option<&str>) -> Option<String> {
-    text.filter(|t| t.starts_with("not yet implemented"))
-        .map(str::to_string)
-}
-
-/// A `todo!()` still in the exercise panics on a watched thread: kept quiet there and
-/// raised again on the test's own thread (`pass_on`), so that the grader reports the
-/// exercise as not started yet rather than as failed.
-fn quiet_todo_on_watched_threads() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let watched = std::thread::current().name() == Some(WATCHED);
-            if !(watched && todo_message(info.payload_as_str()).is_some()) {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// Passes the panic of a watched thread on, from the test's own thread.
-fn pass_on(panic: Box<dyn std::any::Any + Send>) -> ! {
-    let text = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
-    match todo_message(text) {
-        Some(todo) => panic!("{todo}"),
-        None => std::panic::resume_unwind(panic),
-    }
-}
-
 /// Runs `f` (which runs a kitchen) on a thread of its own and gives up after
 /// `CLOSING_TIME`: a kitchen whose channels never end fails here, with a message,
 /// instead of hanging every test after it.
 fn closes<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    quiet_todo_on_watched_threads();
-    let (tx, rx) = mpsc::channel();
-    let helper = std::thread::Builder::new()
-        .name(WATCHED.to_string())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .expect("a helper thread");
-    match rx.recv_timeout(CLOSING_TIME) {
-        Ok(value) => value,
-        // `f` panicked: pass its own panic on.
-        Err(mpsc::RecvTimeoutError::Disconnected) => match helper.join() {
-            Err(panic) => pass_on(panic),
-            Ok(()) => unreachable!("the helper sends before it returns"),
+    watchdog::within(
+        CLOSING_TIME,
+        |limit| {
+            format!(
+                "`run_kitchen` had not returned after {limit:?}: the kitchen never \
+                 closed. The cooks stop only when every order `Sender` is gone, and \
+                 `plate_rx.iter()` ends only when every plate `Sender` is gone: drop the ones \
+                 you do not need (the pass keeps none of its own)"
+            )
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-            "`run_kitchen` had not returned after {CLOSING_TIME:?}: the kitchen never \
-             closed. The cooks stop only when every order `Sender` is gone, and \
-             `plate_rx.iter()` ends only when every plate `Sender` is gone: drop the ones \
-             you do not need (the pass keeps none of its own)"
-        ),
-    }
+        f,
+    )
 }
 
 /// `run_kitchen`, watched by `closes`.

@@ -5,10 +5,9 @@
 //! starts while `run_kitchen` runs, so no other test may start threads then.
 
 use ex04_01_kitchen_pass::{KitchenError, Order, Plate, run_kitchen};
-use std::sync::mpsc;
 use std::time::Duration;
 use test_support::report::{self, Outcome};
-use test_support::{expect_at_least, expect_at_most};
+use test_support::{expect_at_least, expect_at_most, watchdog};
 
 /// The number of the next thread this process starts (`ThreadId`s count up from 1,
 /// one per thread started), read by starting one.
@@ -23,43 +22,6 @@ fn next_thread_number() -> Option<u64> {
         .ok()
 }
 
-/// The name of the threads that run the exercise's code under a watchdog.
-const WATCHED: &str = "watched";
-
-/// The message of a `todo!()` panic.
-fn todo_message(text: Option<&str>) -> Option<String> {
-    text.filter(|t| t.starts_with("not yet implemented"))
-        .map(str::to_string)
-}
-
-/// A `todo!()` still in the exercise panics on a watched thread: kept quiet there and
-/// raised again on the test's own thread (`pass_on`), so that the grader reports the
-/// exercise as not started yet rather than as failed.
-fn quiet_todo_on_watched_threads() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let watched = std::thread::current().name() == Some(WATCHED);
-            if !(watched && todo_message(info.payload_as_str()).is_some()) {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// Passes the panic of a watched thread on, from the test's own thread.
-fn pass_on(panic: Box<dyn std::any::Any + Send>) -> ! {
-    let text = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
-    match todo_message(text) {
-        Some(todo) => panic!("{todo}"),
-        None => std::panic::resume_unwind(panic),
-    }
-}
-
 /// Runs `run_kitchen` on a helper thread (given up after 3 s, so that a kitchen that
 /// never closes fails instead of hanging) and counts the threads it started, the
 /// helper left out.
@@ -68,26 +30,16 @@ fn threads_started(
     cooks: usize,
 ) -> (Option<usize>, Result<Vec<Plate>, KitchenError>) {
     let before = next_thread_number();
-    quiet_todo_on_watched_threads();
-    let (tx, rx) = mpsc::channel();
-    let helper = std::thread::Builder::new()
-        .name(WATCHED.to_string())
-        .spawn(move || {
-            let _ = tx.send(run_kitchen(orders, cooks, |o: &Order| o.dish.clone()));
-        })
-        .expect("a helper thread");
-    let result = match rx.recv_timeout(Duration::from_secs(3)) {
-        Ok(result) => result,
-        // `run_kitchen` panicked: pass its own panic on.
-        Err(mpsc::RecvTimeoutError::Disconnected) => match helper.join() {
-            Err(panic) => pass_on(panic),
-            Ok(()) => unreachable!("the helper sends before it returns"),
+    let result = watchdog::within(
+        Duration::from_secs(3),
+        |limit| {
+            format!(
+                "`run_kitchen` had not returned after {limit:?}: the kitchen never closed (a \
+                 `Sender` is still alive somewhere)"
+            )
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-            "`run_kitchen` had not returned after 3 s: the kitchen never closed (a \
-             `Sender` is still alive somewhere)"
-        ),
-    };
+        move || run_kitchen(orders, cooks, |o: &Order| o.dish.clone()),
+    );
     let after = next_thread_number();
     let started = before
         .zip(after)

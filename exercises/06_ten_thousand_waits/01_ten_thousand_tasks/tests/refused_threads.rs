@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 #[cfg(target_os = "linux")]
-use test_support::limits::{AddressSpaceLimit, mapped_bytes};
+use test_support::limits::AddressSpaceLimit;
 use test_support::panics;
 use test_support::report::{self, Outcome};
 
@@ -24,57 +24,13 @@ fn is_todo(panic: &(dyn std::any::Any + Send)) -> bool {
 #[test]
 fn a_refused_thread_is_an_error_and_the_others_are_joined() {
     const WANTED: usize = 20;
-    const CACHED: usize = 3;
-    // Three threads started the way `on_threads` starts its own, alive at once, then
-    // joined: the C library keeps their stacks for the next threads it starts. With
-    // the address space then limited to what is mapped now plus 256 KiB, the next
-    // three threads get those stacks (and a small signal stack each, which fits), and
-    // the fourth needs a new stack (2 MiB), which does not fit: the OS refuses it.
-    let Some(before) = mapped_bytes() else {
-        report::record(
-            "a thread the OS refuses",
-            Outcome::NotChecked,
-            "no /proc/self/status to read the address space from",
-        );
-        return;
-    };
-    let gate = Arc::new(std::sync::Barrier::new(CACHED + 1));
-    let probes: Vec<_> = (0..CACHED)
-        .map(|_| {
-            let gate = Arc::clone(&gate);
-            std::thread::Builder::new()
-                .spawn(move || {
-                    gate.wait();
-                })
-                .expect("a few threads")
-        })
-        .collect();
-    let during = mapped_bytes().unwrap_or(before);
-    gate.wait();
-    for probe in probes {
-        let _ = probe.join();
-    }
-    let per_thread = during.saturating_sub(before) / CACHED as u64;
-    if per_thread < 1024 * 1024 {
-        report::record(
-            "a thread the OS refuses",
-            Outcome::NotChecked,
-            &format!(
-                "threads start with stacks of about {} KiB here (RUST_MIN_STACK?): too \
-                 small to make the OS refuse exactly one",
-                per_thread / 1024
-            ),
-        );
-        return;
-    }
-    let Some(limit) = mapped_bytes().and_then(|now| AddressSpaceLimit::set(now + 256 * 1024))
-    else {
-        report::record(
-            "a thread the OS refuses",
-            Outcome::NotChecked,
-            "cannot lower this process's address-space limit here",
-        );
-        return;
+    // The fourth thread started from here on is refused by the OS, for real.
+    let limit = match AddressSpaceLimit::after_three_more_threads() {
+        Ok(limit) => limit,
+        Err(why) => {
+            report::record("a thread the OS refuses", Outcome::NotChecked, &why);
+            return;
+        }
     };
 
     let started = Arc::new(AtomicUsize::new(0));

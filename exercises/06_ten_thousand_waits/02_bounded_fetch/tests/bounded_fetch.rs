@@ -14,7 +14,7 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
-use test_support::{Gauge, RatioCheck, expect_at_least, expect_at_most};
+use test_support::{Gauge, RatioCheck, expect_at_least, expect_at_most, watchdog};
 
 const KEYS: [&str; 12] = [
     "pasta", "sauce", "bread", "salad", "soup", "rice", "beans", "fish", "tofu", "pie", "tea",
@@ -85,43 +85,6 @@ impl Drop for Remote {
     }
 }
 
-/// The name of the threads that run the exercise's code under a watchdog.
-const WATCHED: &str = "watched";
-
-/// The message of a `todo!()` panic.
-fn todo_message(text: Option<&str>) -> Option<String> {
-    text.filter(|t| t.starts_with("not yet implemented"))
-        .map(str::to_string)
-}
-
-/// A `todo!()` still in the exercise panics on a watched thread: kept quiet there and
-/// raised again on the test's own thread (`pass_on`), so that the grader reports the
-/// exercise as not started yet rather than as failed.
-fn quiet_todo_on_watched_threads() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let watched = std::thread::current().name() == Some(WATCHED);
-            if !(watched && todo_message(info.payload_as_str()).is_some()) {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// Passes the panic of a watched thread on, from the test's own thread.
-fn pass_on(panic: Box<dyn std::any::Any + Send>) -> ! {
-    let text = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
-    match todo_message(text) {
-        Some(todo) => panic!("{todo}"),
-        None => std::panic::resume_unwind(panic),
-    }
-}
-
 /// Runs an async test body on a current-thread runtime (as `#[tokio::test]` does), on
 /// a thread of its own, and fails if it has not returned after `limit`. No tokio timer
 /// can fire while something blocks the runtime's only thread, so without this a
@@ -131,27 +94,18 @@ where
     F: Future<Output = T> + 'static,
     T: Send + 'static,
 {
-    quiet_todo_on_watched_threads();
-    let (tx, rx) = mpsc::channel();
-    let helper = std::thread::Builder::new()
-        .name(WATCHED.to_string())
-        .spawn(move || {
-            let _ = tx.send(real_clock_runtime().block_on(body()));
-        })
-        .expect("a helper thread");
-    match rx.recv_timeout(limit) {
-        Ok(value) => value,
-        // The body panicked: pass its own panic on.
-        Err(mpsc::RecvTimeoutError::Disconnected) => match helper.join() {
-            Err(panic) => pass_on(panic),
-            Ok(()) => unreachable!("the helper sends before it returns"),
+    watchdog::within(
+        limit,
+        |limit| {
+            format!(
+                "the test had not returned after {limit:?}, and not even its own timeouts \
+                 fired: something blocks the runtime's only thread. Is `fetch` using a \
+                 blocking socket (`std::net::TcpStream`) instead of `tokio::net::TcpStream` \
+                 with `.await`?"
+            )
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-            "the test had not returned after {limit:?}, and not even its own timeouts fired: \
-             something blocks the runtime's only thread. Is `fetch` using a blocking socket \
-             (`std::net::TcpStream`) instead of `tokio::net::TcpStream` with `.await`?"
-        ),
-    }
+        move || real_clock_runtime().block_on(body()),
+    )
 }
 
 /// A guard against a request that hangs: far longer than any right answer needs.

@@ -5,46 +5,10 @@ use ex10_01_fold_and_reduce::{
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use test_support::pools::{OutsideThePool, in_pool};
 use test_support::{Gauge, Outcome, SpeedupCheck, ThreadSet, expect_at_least, report};
-
-/// The prefix of the names of the threads of the pools the tests install.
-const POOL: &str = "test-pool-";
-
-fn in_pool<R: Send>(threads: usize, job: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("{POOL}{i}"))
-        .build()
-        .expect("a pool")
-        .install(job)
-}
-
-/// Counts the calls made on a thread that is not one of the installed pool's.
-#[derive(Default)]
-struct OutsideThePool(AtomicUsize);
-
-impl OutsideThePool {
-    fn record(&self) {
-        let name = std::thread::current().name().map(str::to_string);
-        if !name.is_some_and(|n| n.starts_with(POOL)) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Fails, in plain words, if any call ran outside the pool.
-    #[track_caller]
-    fn expect_none(self, of: usize, what: &str) {
-        let outside = self.0.into_inner();
-        assert!(
-            outside == 0,
-            "{outside} of {of} {what} ran on threads that are not the rayon pool the caller \
-             installed (a pool of 4 threads named {POOL}N): use the pool you are called in \
-             (`par_chunks` does), do not build a pool or start threads of your own"
-        );
-    }
-}
 
 #[test]
 fn the_histogram_is_the_sequential_one_on_any_pool() {

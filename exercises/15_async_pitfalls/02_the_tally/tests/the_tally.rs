@@ -10,7 +10,7 @@ use ex15_02_the_tally::{PRINT_TAKES, Printer, Tally, take_order};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use test_support::{RatioCheck, expect_at_least, expect_at_most, report};
+use test_support::{RatioCheck, expect_at_least, expect_at_most, report, watchdog};
 use tokio::time::Instant;
 
 /// Spawns one order with `tokio::spawn` (which needs a `Send` future), and checks
@@ -35,35 +35,22 @@ fn spawn_order(tally: &Tally, printer: &Arc<Printer>, dish: &str) -> tokio::task
     })
 }
 
-/// Runs `body` on a thread of its own (named after the test, for its report) and
-/// fails in words if it has not finished within `limit`: on a runtime whose worker
-/// threads are all blocked, nothing moves, and the test would hang instead.
+/// Runs `body` under a watchdog that fails in words if it has not finished within
+/// `limit`: on a runtime whose worker threads are all blocked, nothing moves, and the
+/// test would hang instead.
 fn unless_stuck(limit: Duration, what: &str, body: impl FnOnce() + Send + 'static) {
-    let name = std::thread::current()
-        .name()
-        .unwrap_or("the test")
-        .to_string();
-    let (done, finished) = std::sync::mpsc::channel();
-    let runner = std::thread::Builder::new()
-        .name(name)
-        .spawn(move || {
-            body();
-            let _ = done.send(());
-        })
-        .expect("a thread for the test");
-    match finished.recv_timeout(limit) {
-        Ok(()) => runner.join().expect("the test's thread"),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            // The body panicked: pass its panic on, message and all.
-            std::panic::resume_unwind(runner.join().expect_err("the body panicked"))
-        }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
-            "{what} did not finish within {limit:?}: the orders got stuck. A thread that \
-             blocks while it holds the tally's lock (`block_in_place`, `Handle::block_on`, \
-             a blocking sleep) keeps a worker thread, and every order that needs the \
-             tally, from moving: end the guard's scope, then `.await` the print"
-        ),
-    }
+    watchdog::within(
+        limit,
+        |limit| {
+            format!(
+                "{what} did not finish within {limit:?}: the orders got stuck. A thread that \
+                 blocks while it holds the tally's lock (`block_in_place`, `Handle::block_on`, \
+                 a blocking sleep) keeps a worker thread, and every order that needs the \
+                 tally, from moving: end the guard's scope, then `.await` the print"
+            )
+        },
+        body,
+    )
 }
 
 #[test]
