@@ -119,14 +119,17 @@ pub fn grade_solutions(
     selected: &[Exercise],
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
+    let _lock = scratch::lock(course, "solutions")?;
+    grade_prepared(course, solutions_batch(course, selected)?, options)
+}
+
+/// The scratch workspace of [`grade_solutions`], written and ready to compile (the
+/// caller holds the `solutions` lock).
+pub fn solutions_batch(course: &Course, selected: &[Exercise]) -> Result<Prepared> {
     let solutions = course.solutions_dir();
-    grade_overlay(
-        course,
-        Names::same("solutions"),
-        selected,
-        |e| solutions.join(&e.rel),
-        options,
-    )
+    prepare_overlay(course, Names::same("solutions"), selected, |e| {
+        solutions.join(&e.rel)
+    })
 }
 
 /// Where an overlay is built and where its reports go. Rounds that reuse one
@@ -149,26 +152,22 @@ impl<'a> Names<'a> {
     }
 }
 
-/// The sources in `sources(exercise)` (a folder laid out like the exercise's solution)
-/// swapped into scratch copies of the exercises, graded by the exercises' own tests.
-/// A missing folder is graded "missing".
-pub fn grade_overlay(
+/// A prepared batch graded, with the exercises graded without running, by exercise.
+fn grade_prepared(
     course: &Course,
-    names: Names,
-    selected: &[Exercise],
-    sources: impl Fn(&Exercise) -> std::path::PathBuf,
+    prepared: Prepared,
     options: &RunOptions,
 ) -> Result<Vec<Graded>> {
-    let _lock = scratch::lock(course, names.workspace)?;
-    let prepared = prepare_overlay(course, names, selected, sources)?;
     let mut graded = runner::grade(course, &prepared.batch, options)?;
     graded.extend(prepared.without_running);
     graded.sort_by(|a, b| a.exercise.rel.cmp(&b.exercise.rel));
     Ok(graded)
 }
 
-/// The scratch workspace of [`grade_overlay`], written and ready to compile (the
-/// caller holds its lock).
+/// The sources in `sources(exercise)` (a folder laid out like the exercise's solution)
+/// swapped into scratch copies of the exercises, to be graded by the exercises' own
+/// tests: the scratch workspace written and ready to compile (the caller holds its
+/// lock). A missing folder is graded "missing".
 pub fn prepare_overlay(
     course: &Course,
     names: Names,

@@ -3,7 +3,7 @@
 //! reject every wrong-answer fixture its manifest lists.
 
 use crate::course::{Course, Exercise};
-use crate::grading::{Names, exercises_batch, prepare_overlay};
+use crate::grading::{Names, exercises_batch, prepare_overlay, solutions_batch};
 use crate::manifest::Fixture;
 use crate::report::print_status;
 use crate::runner::pipeline::{Stage, grade_pipelined};
@@ -189,17 +189,12 @@ fn grade_all(
         scratch::lock(course, "solutions")?,
         scratch::lock(course, "fixtures")?,
     ];
-    let solutions = course.solutions_dir();
     let mut stages = vec![
         Stage {
             prepare: Box::new(|| Ok(exercises_batch(course, selected))),
         },
         Stage {
-            prepare: Box::new(|| {
-                prepare_overlay(course, Names::same("solutions"), selected, |e| {
-                    solutions.join(&e.rel)
-                })
-            }),
+            prepare: Box::new(|| solutions_batch(course, selected)),
         },
     ];
     for (round, picked) in rounds.iter().enumerate() {

@@ -102,7 +102,7 @@ pub fn grade(course: &Course, batch: &Batch, options: &RunOptions) -> Result<Vec
             &format!("testing {} {}", exercise.id(), exercise.slug),
         );
         let tested = Tested::first_pass(course, batch, exercise, dir, compiled.get(dir), options)?;
-        graded.push(tested.finish(options)?);
+        graded.push(tested.finish()?);
     }
     progress(total, total, "done");
     Ok(graded)
@@ -124,11 +124,7 @@ enum TestedOutcome {
 
 struct Ran {
     first: passes::FirstPass,
-    executables: Vec<PathBuf>,
-    package_dir: PathBuf,
-    workspace_root: PathBuf,
-    report_file: PathBuf,
-    limit: Duration,
+    package: PackageRun,
 }
 
 impl Tested {
@@ -173,26 +169,19 @@ impl Tested {
         let limit = options
             .timeout
             .unwrap_or_else(|| exercise_timeout(exercise));
-        let run_options = loom::run_options(exercise, options);
-        let first = passes::first_pass(&PackageRun {
-            executables: &executables,
-            package_dir: dir,
-            workspace_root: &workspace_root,
-            report_file: &report_file,
+        let package = PackageRun {
+            executables,
+            package_dir: dir.to_path_buf(),
+            workspace_root,
+            report_file,
             limit,
-            options: &run_options,
-        })?;
+            options: loom::run_options(exercise, options).into_owned(),
+        };
+        let first = passes::first_pass(&package)?;
         Ok(Tested {
             exercise: exercise.clone(),
             spent: started.elapsed(),
-            outcome: TestedOutcome::Ran(Box::new(Ran {
-                first,
-                executables,
-                package_dir: dir.to_path_buf(),
-                workspace_root,
-                report_file,
-                limit,
-            })),
+            outcome: TestedOutcome::Ran(Box::new(Ran { first, package })),
         })
     }
 
@@ -206,31 +195,14 @@ impl Tested {
     }
 
     /// Runs the timing pass if one is due (the machine should be quiet), and judges.
-    fn finish(self, options: &RunOptions) -> Result<Graded> {
+    fn finish(self) -> Result<Graded> {
         let restarted = Instant::now();
         let (status, reports, tests_passed, tests_total) = match self.outcome {
             TestedOutcome::Decided(status) => (status, Vec::new(), 0, 0),
             TestedOutcome::Ran(ran) => {
-                let Ran {
-                    first,
-                    executables,
-                    package_dir,
-                    workspace_root,
-                    report_file,
-                    limit,
-                } = *ran;
-                let run_options = loom::run_options(&self.exercise, options);
-                let (run, reports) = passes::timing_pass(
-                    &PackageRun {
-                        executables: &executables,
-                        package_dir: &package_dir,
-                        workspace_root: &workspace_root,
-                        report_file: &report_file,
-                        limit,
-                        options: &run_options,
-                    },
-                    first,
-                )?;
+                let Ran { first, package } = *ran;
+                let limit = package.limit;
+                let (run, reports) = passes::timing_pass(&package, first)?;
                 let status = loom::in_plain_words(&self.exercise, judge(&run, &reports, limit));
                 let (passed, total) = (run.passed(), run.results.len());
                 (status, reports, passed, total)

@@ -18,7 +18,7 @@ use super::process::run_tests;
 use super::status::{Outcome, Report, judge};
 use super::{RunOptions, read_reports};
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Which pass a test process belongs to.
@@ -30,15 +30,16 @@ pub(super) enum Pass {
 }
 
 /// What the tests of one exercise run from, and within what limit.
-pub(super) struct PackageRun<'a> {
-    pub executables: &'a [PathBuf],
-    pub package_dir: &'a Path,
-    pub workspace_root: &'a Path,
+pub(super) struct PackageRun {
+    pub executables: Vec<PathBuf>,
+    pub package_dir: PathBuf,
+    pub workspace_root: PathBuf,
     /// Where the merged reports end up.
-    pub report_file: &'a Path,
+    pub report_file: PathBuf,
     /// For both passes together.
     pub limit: Duration,
-    pub options: &'a RunOptions,
+    /// The exercise's own (a loom exercise's have its bounds).
+    pub options: RunOptions,
 }
 
 /// The clock-free pass, and whether a timing pass must follow it.
@@ -55,11 +56,11 @@ pub(super) fn first_pass(package: &PackageRun) -> Result<FirstPass> {
     let started = Instant::now();
     let run = run_tests(
         package,
-        package.report_file,
+        &package.report_file,
         package.limit,
         &Pass::ClockFree,
     )?;
-    let reports = read_reports(package.report_file);
+    let reports = read_reports(&package.report_file);
     let mut deferred = deferred_tests(&reports);
     if !judge(&run, &reports, package.limit).is_pass_or_not_checked() {
         deferred.clear();
@@ -98,7 +99,7 @@ pub(super) fn timing_pass(
         &first.deferred,
     );
     let lines: String = reports.iter().map(|r| r.to_json_line() + "\n").collect();
-    let _ = std::fs::write(package.report_file, lines);
+    let _ = std::fs::write(&package.report_file, lines);
     Ok((run, reports))
 }
 

@@ -117,7 +117,7 @@ pub fn grade_pipelined(
                 if tested.needs_timing() {
                     waiting.push((stage, tested, executables));
                 } else {
-                    graded[stage].push(tested.finish(options)?);
+                    graded[stage].push(tested.finish()?);
                     release(&executables);
                 }
             }
@@ -138,7 +138,7 @@ pub fn grade_pipelined(
             total,
             &format!("timing {} {}", exercise.id(), exercise.slug),
         );
-        graded[stage].push(tested.finish(options)?);
+        graded[stage].push(tested.finish()?);
         release(&executables);
     }
     progress(total, total, "done");

@@ -25,7 +25,7 @@ pub(super) fn run_tests(
     } = package;
     let deadline = Instant::now() + limit;
     let mut run = TestRun::default();
-    for exe in package.executables {
+    for exe in &package.executables {
         let mut cmd = Command::new(exe);
         // One test at a time: timing tests must not compete for the cores.
         cmd.arg("--test-threads=1");
