@@ -58,6 +58,17 @@ pub fn run(args: FixtureArgs) -> Result<i32> {
                     fixture.0
                 );
             }
+            let named = exercise
+                .manifest
+                .as_ref()
+                .is_some_and(|m| m.rejected_by.contains_key(&fixture.0));
+            if !fixture.is_sequential() && !named {
+                println!(
+                    "then run `cargo xtask verify {}`: it names the test that rejects it, for \
+                     [package.metadata.wait-or-work.rejected-by]",
+                    exercise.id()
+                );
+            }
         }
         None => {
             let dir = materialise(&course, exercise, &fixture)?;

@@ -157,6 +157,7 @@ pub fn grade_dir(course: &Course, dir: &Path, options: &RunOptions) -> Result<Ou
         manifest: overlay.manifest(),
         packages: overlay.present.clone(),
         name: "grade".to_string(),
+        one_test: Default::default(),
     };
     let mut graded = runner::grade(course, &batch, options)?;
     for (exercise, _) in overlay.missing {

@@ -180,6 +180,7 @@ pub fn prepare_overlay(
             manifest: overlay.manifest(),
             packages: overlay.present.clone(),
             name: names.reports.to_string(),
+            one_test: Default::default(),
         },
         without_running: overlay
             .missing
@@ -200,6 +201,7 @@ pub fn exercises_batch(course: &Course, selected: &[Exercise]) -> Prepared {
                 .map(|e| (e.clone(), course.exercise_dir(e)))
                 .collect(),
             name: "exercises".to_string(),
+            one_test: Default::default(),
         },
         without_running: Vec::new(),
     }

@@ -56,6 +56,13 @@ pub struct Manifest {
     /// must see rejected.
     #[serde(default)]
     pub fixtures: Vec<Fixture>,
+    /// For each wrong answer (every fixture but `sequential`), the test that rejects
+    /// it: `[package.metadata.wait-or-work.rejected-by]`, one `name = "test_name"` line
+    /// each. `verify` runs only that test on the wrong answer (and every test of its
+    /// file, should it let the wrong answer through). The sequential fixture runs
+    /// every test: its timeline is held against the solution's.
+    #[serde(default)]
+    pub rejected_by: std::collections::BTreeMap<String, String>,
     /// The tests run under the loom model checker (chapter 16): the grader builds
     /// them with `--cfg loom` (in a target directory of its own) and runs them with
     /// `LOOM_MAX_PREEMPTIONS` set.

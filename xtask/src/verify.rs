@@ -82,18 +82,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             .filter(|(_, g)| g.exercise.rel == exercise.exercise.rel)
             .collect();
         for (fixture, graded) in &own_fixtures {
-            if !matches!(graded.status, Status::Failed { .. }) {
-                let must = if fixture.is_sequential() {
-                    "fail a timing or structural check"
-                } else {
-                    "fail its tests"
-                };
-                faults.push(format!(
-                    "its {fixture} must {must}, but it is `{}`: {}",
-                    graded.status.label(),
-                    graded.status.message()
-                ));
-            }
+            faults.extend(fixture_fault(&exercise.exercise, fixture, graded));
         }
         let verdict = if faults.is_empty() { "ok" } else { "FAULTY" };
         writeln!(
@@ -111,9 +100,21 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             writeln!(out, "      {line}")?;
         }
         for (fixture, graded) in &own_fixtures {
-            if let Status::Failed { message, .. } = &graded.status {
+            if let (Some(test), Status::Failed { message, .. }) =
+                (failed_test(graded), &graded.status)
+            {
                 let first = message.lines().next().unwrap_or_default();
-                writeln!(out, "      {fixture} rejected: {first}")?;
+                let named = rejecting_test(&exercise.exercise, fixture);
+                let by = match named {
+                    _ if fixture.is_sequential() || test.is_empty() => String::new(),
+                    Some(named) if named != test => {
+                        format!(
+                            " by `{test}` (`{named}`, its `rejected-by` test, let it through this time)"
+                        )
+                    }
+                    _ => format!(" by `{test}`"),
+                };
+                writeln!(out, "      {fixture} rejected{by}: {first}")?;
             }
         }
         if !faults.is_empty() {
@@ -132,7 +133,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         fixtures
             .iter()
             .filter(|(f, g)| {
-                f.is_sequential() == sequential && matches!(g.status, Status::Failed { .. })
+                f.is_sequential() == sequential && fixture_fault(&g.exercise, f, g).is_none()
             })
             .count()
     };
@@ -149,6 +150,67 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         rejected_line
     )?;
     Ok(if problems == 0 { 0 } else { 1 })
+}
+
+/// The test that rejects a wrong answer, as its manifest names it (`rejected-by`);
+/// none for the sequential fixture, which runs every test.
+fn rejecting_test<'a>(exercise: &'a Exercise, fixture: &Fixture) -> Option<&'a str> {
+    if fixture.is_sequential() {
+        return None;
+    }
+    let manifest = exercise.manifest.as_ref()?;
+    manifest.rejected_by.get(&fixture.0).map(String::as_str)
+}
+
+/// The test that failed (empty for a crash outside any test), unless no test ran at
+/// all: a filter that matched nothing is no rejection.
+fn failed_test(graded: &Graded) -> Option<&str> {
+    match &graded.status {
+        Status::Failed { test, .. } if graded.tests_total > 0 || !test.is_empty() => {
+            Some(test.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// What is wrong with how a fixture was graded, if anything: a wrong answer must fail
+/// the test its manifest names (`rejected-by`), or, should that one let it through
+/// once, another test of the same file; the sequential fixture any test.
+fn fixture_fault(exercise: &Exercise, fixture: &Fixture, graded: &Graded) -> Option<String> {
+    let failed = failed_test(graded);
+    let status = format!("`{}`: {}", graded.status.label(), graded.status.message());
+    if fixture.is_sequential() {
+        return failed.is_none().then(|| {
+            format!("its {fixture} must fail a timing or structural check, but it is {status}")
+        });
+    }
+    let Some(test) = rejecting_test(exercise, fixture) else {
+        // Graded with every test: say which one rejected it, for the manifest.
+        let found = match failed {
+            Some(t) if !t.is_empty() => format!(" (`{t}` rejected it)"),
+            Some(_) => String::new(),
+            None => format!(", and it is {status}"),
+        };
+        return Some(format!(
+            "its {fixture} names no test that rejects it{found}: add `{} = \"test_name\"` under \
+             [package.metadata.wait-or-work.rejected-by] in its Cargo.toml",
+            fixture.0
+        ));
+    };
+    if graded.tests_total == 0 && failed.is_none() && matches!(graded.status, Status::Failed { .. })
+    {
+        return Some(format!(
+            "its {fixture} is rejected by `{test}` (`rejected-by` in its Cargo.toml), but no test \
+             of the exercise by that name ran"
+        ));
+    }
+    match failed {
+        Some(_) => None,
+        None => Some(format!(
+            "its {fixture} must fail `{test}` (`rejected-by` in its Cargo.toml), but neither \
+             that test nor the rest of its file rejected it: it is {status}"
+        )),
+    }
 }
 
 /// The fixtures in rounds: a scratch workspace holds one copy of each exercise, so a
@@ -211,7 +273,15 @@ fn grade_all(
                     workspace: "fixtures",
                     reports: &reports,
                 };
-                prepare_overlay(course, names, &exercises, |e| sources[&e.rel].clone())
+                let mut prepared =
+                    prepare_overlay(course, names, &exercises, |e| sources[&e.rel].clone())?;
+                // A wrong answer runs the one test that rejects it; the sequential
+                // fixture, and a wrong answer whose manifest names no test, run all.
+                prepared.batch.one_test = picked
+                    .iter()
+                    .filter_map(|(e, f)| Some((e.rel.clone(), rejecting_test(e, f)?.to_string())))
+                    .collect();
+                Ok(prepared)
             }),
         });
     }
@@ -334,4 +404,122 @@ fn layout_faults(course: &Course, graded: &Graded) -> Vec<String> {
         }
     }
     faults
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+    use std::path::PathBuf;
+
+    fn exercise() -> Exercise {
+        let manifest = Manifest::parse(
+            r#"
+[package]
+name = "ex04_02_lock_ordering"
+
+[package.metadata.wait-or-work]
+title = "Two stations at once"
+book = "ch04-sharing-and-messages/deadlock.md"
+hints = ["sort the two numbers", "lock the lower one first"]
+edit = ["src/lib.rs"]
+fixtures = ["sequential", "unsorted", "unnamed"]
+
+[package.metadata.wait-or-work.rejected-by]
+unsorted = "two_stations_never_deadlock"
+"#,
+        )
+        .unwrap();
+        Exercise {
+            chapter: "04".into(),
+            chapter_dir: "04_sharing_and_messages".into(),
+            number: "02".into(),
+            slug: "lock_ordering".into(),
+            rel: PathBuf::from("04_sharing_and_messages/02_lock_ordering"),
+            package: "ex04_02_lock_ordering".into(),
+            manifest: Some(manifest),
+        }
+    }
+
+    fn graded(status: Status, tests_total: usize) -> Graded {
+        Graded {
+            exercise: exercise(),
+            status,
+            reports: Vec::new(),
+            tests_passed: 0,
+            tests_total,
+            duration: Duration::ZERO,
+        }
+    }
+
+    fn failed(test: &str, message: &str, tests_total: usize) -> Graded {
+        let status = Status::Failed {
+            test: test.into(),
+            message: message.into(),
+        };
+        graded(status, tests_total)
+    }
+
+    #[test]
+    fn a_wrong_answer_must_fail_the_test_its_manifest_names() {
+        let e = exercise();
+        let unsorted = Fixture("unsorted".into());
+        assert_eq!(
+            rejecting_test(&e, &unsorted),
+            Some("two_stations_never_deadlock")
+        );
+        let rejected = failed("two_stations_never_deadlock", "deadlock", 1);
+        assert_eq!(fixture_fault(&e, &unsorted, &rejected), None);
+        // A crash during the test is a rejection too: no result, but the test is named.
+        let crashed = failed("two_stations_never_deadlock", "the test process crashed", 0);
+        assert_eq!(fixture_fault(&e, &unsorted, &crashed), None);
+        let passed = graded(
+            Status::Passed {
+                figures: Vec::new(),
+            },
+            1,
+        );
+        let fault = fixture_fault(&e, &unsorted, &passed).unwrap();
+        assert!(
+            fault.contains("must fail `two_stations_never_deadlock`") && fault.contains("passed"),
+            "{fault}"
+        );
+        // The filter matched no test: no test ran, which is no rejection.
+        let none_ran = failed("", "no tests ran: were the tests deleted?", 0);
+        let fault = fixture_fault(&e, &unsorted, &none_ran).unwrap();
+        assert!(fault.contains("no test of the exercise"), "{fault}");
+    }
+
+    #[test]
+    fn a_wrong_answer_without_its_test_is_told_which_test_rejected_it() {
+        let e = exercise();
+        let unnamed = Fixture("unnamed".into());
+        assert_eq!(rejecting_test(&e, &unnamed), None);
+        let fault = fixture_fault(&e, &unnamed, &failed("sorted_order", "oops", 4)).unwrap();
+        assert!(
+            fault.contains("(`sorted_order` rejected it)")
+                && fault.contains("unnamed = \"test_name\"")
+                && fault.contains("[package.metadata.wait-or-work.rejected-by]"),
+            "{fault}"
+        );
+    }
+
+    #[test]
+    fn the_sequential_fixture_runs_every_test_and_must_fail_one() {
+        let e = exercise();
+        let sequential = Fixture(Fixture::SEQUENTIAL.into());
+        assert_eq!(rejecting_test(&e, &sequential), None);
+        assert_eq!(
+            fixture_fault(&e, &sequential, &failed("jobs_overlap", "one at a time", 5)),
+            None
+        );
+        let passed = graded(
+            Status::Passed {
+                figures: Vec::new(),
+            },
+            5,
+        );
+        let fault = fixture_fault(&e, &sequential, &passed).unwrap();
+        assert!(fault.contains("timing or structural check"), "{fault}");
+    }
 }

@@ -485,6 +485,51 @@ fn hints_for_a_test_name_a_test_and_a_rung() {
     report("hints for a test", problems);
 }
 
+/// `rejected-by` names, for every wrong answer the manifest lists (every fixture but
+/// `sequential`), a test that exists: `verify` runs only that test on it.
+#[test]
+fn every_wrong_answer_names_the_test_that_rejects_it() {
+    let mut problems = Vec::new();
+    for (e, m) in with_manifests() {
+        let tests: String = files_below(&e.dir().join("tests"))
+            .iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+            .map(|f| read(&e.dir().join("tests").join(f)))
+            .collect();
+        for fixture in m.fixtures.iter().filter(|f| !f.is_sequential()) {
+            if !m.rejected_by.contains_key(&fixture.0) {
+                problems.push(format!(
+                    "{}: the wrong answer `{}` names no test that rejects it\n  fix: add \
+                     `{} = \"test_name\"` under [package.metadata.wait-or-work.rejected-by] \
+                     (`cargo xtask verify {}` says which test rejects it)",
+                    e.cargo_toml(),
+                    fixture.0,
+                    fixture.0,
+                    e.id
+                ));
+            }
+        }
+        for (name, test) in &m.rejected_by {
+            if name == "sequential" || !m.fixtures.iter().any(|f| &f.0 == name) {
+                problems.push(format!(
+                    "{}: `rejected-by` names `{name}`, which is not a wrong answer in `fixtures`\n  \
+                     fix: list the wrong answer in `fixtures`, or remove the line (the \
+                     sequential fixture runs every test)",
+                    e.cargo_toml()
+                ));
+            }
+            if !tests.contains(&format!("fn {test}(")) {
+                problems.push(format!(
+                    "{}: `rejected-by` says `{test}` rejects `{name}`, but no file in tests/ \
+                     defines that test\n  fix: use the test function's name",
+                    e.cargo_toml()
+                ));
+            }
+        }
+    }
+    report("the tests that reject the wrong answers", problems);
+}
+
 #[test]
 fn edited_files_exist_and_solutions_hold_only_them() {
     let mut problems = Vec::new();

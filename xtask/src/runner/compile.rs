@@ -38,8 +38,15 @@ pub(super) fn compile_all(
     let mut done = BTreeMap::new();
     // Loom exercises build with other flags, in a target directory of their own.
     for mut remaining in super::loom::groups(&batch.packages) {
+        let targets = one_test_targets(batch, &remaining);
         while !remaining.is_empty() {
-            let found = compile(course, &batch.manifest, &remaining, priority)?;
+            let found = compile(
+                course,
+                &batch.manifest,
+                &remaining,
+                targets.as_deref(),
+                priority,
+            )?;
             if found.is_empty() {
                 break;
             }
@@ -50,12 +57,40 @@ pub(super) fn compile_all(
     Ok(done)
 }
 
-/// `cargo test --no-run` for some packages; test executables or the first error of
-/// each package that cargo got to, keyed by package folder.
+/// When every package of a group runs one test only (`Batch::one_test`): the test
+/// targets (files of `tests/`) that hold those tests, so that the others, and the
+/// library's own test harness, are not built. `None` builds every target.
+fn one_test_targets(batch: &Batch, packages: &[(Exercise, PathBuf)]) -> Option<Vec<String>> {
+    let mut targets = Vec::new();
+    for (exercise, dir) in packages {
+        let test = batch.one_test.get(&exercise.rel)?;
+        // Each file directly in tests/ is a test target named after the file.
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("tests"))
+            .ok()?
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        files.sort();
+        let target = files.into_iter().find(|f| {
+            std::fs::read_to_string(f).is_ok_and(|text| text.contains(&format!("fn {test}(")))
+        })?;
+        let name = target.file_stem()?.to_string_lossy().into_owned();
+        if !targets.contains(&name) {
+            targets.push(name);
+        }
+    }
+    Some(targets)
+}
+
+/// `cargo test --no-run` for some packages (only the test targets `targets`, if
+/// given); test executables or the first error of each package that cargo got to,
+/// keyed by package folder.
 pub(super) fn compile(
     course: &Course,
     manifest: &Path,
     packages: &[(Exercise, PathBuf)],
+    targets: Option<&[String]>,
     priority: Priority,
 ) -> Result<BTreeMap<PathBuf, Compiled>> {
     let mut cmd = Command::new(cargo());
@@ -67,6 +102,9 @@ pub(super) fn compile(
         .arg(manifest);
     for (exercise, _) in packages {
         cmd.arg("-p").arg(&exercise.package);
+    }
+    for target in targets.unwrap_or_default() {
+        cmd.arg("--test").arg(target);
     }
     cmd.env("CARGO_TARGET_DIR", course.target_dir())
         .current_dir(&course.root)

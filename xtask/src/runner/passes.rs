@@ -40,6 +40,9 @@ pub(super) struct PackageRun {
     pub limit: Duration,
     /// The exercise's own (a loom exercise's have its bounds).
     pub options: RunOptions,
+    /// Only this test, not all (the others are not run at all). Should it pass, the
+    /// exercise is run again with every test (`Tested::first_pass`).
+    pub one_test: Option<String>,
 }
 
 /// The clock-free pass, and whether a timing pass must follow it.
@@ -48,6 +51,8 @@ pub(super) struct FirstPass {
     pub reports: Vec<Report>,
     /// The tests to run again with their clocks; empty when the first pass decided.
     pub deferred: Vec<String>,
+    /// A test failed (or the run timed out or crashed): that is the verdict.
+    pub failed: bool,
     pub elapsed: Duration,
 }
 
@@ -62,13 +67,15 @@ pub(super) fn first_pass(package: &PackageRun) -> Result<FirstPass> {
     )?;
     let reports = read_reports(&package.report_file);
     let mut deferred = deferred_tests(&reports);
-    if !judge(&run, &reports, package.limit).is_pass_or_not_checked() {
+    let failed = !judge(&run, &reports, package.limit).is_pass_or_not_checked();
+    if failed {
         deferred.clear();
     }
     Ok(FirstPass {
         run,
         reports,
         deferred,
+        failed,
         elapsed: started.elapsed(),
     })
 }

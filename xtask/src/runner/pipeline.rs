@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// How many compiled batches may wait for their tests at once.
+const WAITING_BATCHES: usize = 3;
+
 /// One batch of the pipeline.
 pub struct Stage<'a> {
     /// Writes the batch's workspace and says what to build. It runs on the compiling
@@ -53,8 +56,11 @@ pub fn grade_pipelined(
     let mut graded: Vec<Vec<Graded>> = stages.iter().map(|_| Vec::new()).collect();
     let mut waiting: Vec<(usize, Tested, Vec<PathBuf>)> = Vec::new();
     std::thread::scope(|scope| -> Result<()> {
-        // At most one compiled batch waits for its tests: the copies stay few.
-        let (sender, built) = std::sync::mpsc::sync_channel::<Built>(1);
+        // A few compiled batches may wait for their tests, so that the build goes on
+        // while one batch runs long (the first round of fixtures runs every test of
+        // each sequential fixture; later rounds run one test per wrong answer). Each
+        // waiting batch's copies take about 100-200 MB.
+        let (sender, built) = std::sync::mpsc::sync_channel::<Built>(WAITING_BATCHES);
         let held = &held;
         let compiler = scope.spawn(move || -> Result<()> {
             for (stage, Stage { prepare }) in stages.into_iter().enumerate() {

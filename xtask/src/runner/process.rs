@@ -31,6 +31,9 @@ pub(super) fn run_tests(
         cmd.arg("--test-threads=1");
         match pass {
             Pass::ClockFree => {
+                if let Some(test) = &package.one_test {
+                    cmd.args(["--exact", test]);
+                }
                 cmd.env(test_support::timing::LATER_VAR, "later");
                 if options.timeline {
                     // Spans of the run whose variants ran once each (no timed tries).
