@@ -453,16 +453,22 @@ fn hint_ladders_have_two_to_four_rungs() {
     report("hint ladders", problems);
 }
 
+/// Every Rust file below the exercise's tests/, one after the other: where its test
+/// functions are defined (`fn name(`).
+fn test_sources(e: &Exercise) -> String {
+    files_below(&e.dir().join("tests"))
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "rs"))
+        .map(|f| read(&e.dir().join("tests").join(f)))
+        .collect()
+}
+
 /// `hint-for` names tests that exist and rungs that exist.
 #[test]
 fn hints_for_a_test_name_a_test_and_a_rung() {
     let mut problems = Vec::new();
     for (e, m) in with_manifests() {
-        let tests: String = files_below(&e.dir().join("tests"))
-            .iter()
-            .filter(|f| f.extension().is_some_and(|x| x == "rs"))
-            .map(|f| read(&e.dir().join("tests").join(f)))
-            .collect();
+        let tests = test_sources(&e);
         for (test, &rung) in &m.hint_for {
             if !tests.contains(&format!("fn {test}(")) {
                 problems.push(format!(
@@ -491,11 +497,7 @@ fn hints_for_a_test_name_a_test_and_a_rung() {
 fn every_wrong_answer_names_the_test_that_rejects_it() {
     let mut problems = Vec::new();
     for (e, m) in with_manifests() {
-        let tests: String = files_below(&e.dir().join("tests"))
-            .iter()
-            .filter(|f| f.extension().is_some_and(|x| x == "rs"))
-            .map(|f| read(&e.dir().join("tests").join(f)))
-            .collect();
+        let tests = test_sources(&e);
         for fixture in m.fixtures.iter().filter(|f| !f.is_sequential()) {
             if !m.rejected_by.contains_key(&fixture.0) {
                 problems.push(format!(
