@@ -78,7 +78,9 @@ fn missing_solutions_are_reported_and_the_rest_graded() {
 #[test]
 fn verify_catches_a_solution_that_is_the_exercise() {
     // In the fixture, 01/01's "solution" is a copy of its exercise (which passes), and
-    // 01/02's solution really solves a not-started exercise.
+    // 01/02's solution really solves a not-started exercise. 01/02's two wrong answers
+    // run the one test their manifest names (`rejected-by`): `forty_three` fails it,
+    // `forty_four` passes it and is rejected by the rest of the file, which verify says.
     let output = xtask()
         .args(["verify", "01/01", "01/02"])
         .env("WOW_COURSE_ROOT", fixture_course())
