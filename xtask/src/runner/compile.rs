@@ -217,3 +217,61 @@ pub(super) fn first_error(rendered: &str) -> String {
         .map(|l| format!(" ({})", l.trim()));
     format!("{head}{}", location.unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(rel: &str) -> Exercise {
+        Exercise {
+            chapter: "01".into(),
+            chapter_dir: "01_wait_or_work".into(),
+            number: "02".into(),
+            slug: "four_jobs".into(),
+            rel: PathBuf::from(rel),
+            package: "ex01_02_four_jobs".into(),
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn one_test_builds_only_the_file_that_holds_it() {
+        let dir = std::env::temp_dir().join(format!("wow-one-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("tests/snapshots")).unwrap();
+        std::fs::write(
+            dir.join("tests/four_jobs.rs"),
+            "#[test]\nfn jobs_overlap() {}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("tests/panicking_job.rs"),
+            "#[test]\nfn a_panic_reaches_the_caller() {}\n",
+        )
+        .unwrap();
+        let e = exercise("01_wait_or_work/02_four_jobs");
+        let packages = vec![(e.clone(), dir.clone())];
+        let batch = |test: Option<&str>| Batch {
+            manifest: dir.join("Cargo.toml"),
+            packages: packages.clone(),
+            name: "fixtures-2".into(),
+            one_test: test
+                .map(|t| (e.rel.clone(), t.to_string()))
+                .into_iter()
+                .collect(),
+        };
+        let targets = |test| one_test_targets(&batch(test), &packages);
+        assert_eq!(
+            targets(Some("a_panic_reaches_the_caller")),
+            Some(vec!["panicking_job".to_string()])
+        );
+        assert_eq!(
+            targets(Some("jobs_overlap")),
+            Some(vec!["four_jobs".to_string()])
+        );
+        // A name no file defines, or a package that runs every test: build everything.
+        assert_eq!(targets(Some("no_such_test")), None);
+        assert_eq!(targets(None), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
