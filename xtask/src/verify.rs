@@ -197,8 +197,8 @@ fn fixture_fault(exercise: &Exercise, fixture: &Fixture, graded: &Graded) -> Opt
             fixture.0
         ));
     };
-    if graded.tests_total == 0 && failed.is_none() && matches!(graded.status, Status::Failed { .. })
-    {
+    // Failed, yet no test failed: the filter matched none (see `failed_test`).
+    if failed.is_none() && matches!(graded.status, Status::Failed { .. }) {
         return Some(format!(
             "its {fixture} is rejected by `{test}` (`rejected-by` in its Cargo.toml), but no test \
              of the exercise by that name ran"

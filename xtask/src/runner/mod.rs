@@ -163,8 +163,6 @@ impl Tested {
         let reports_dir = course.scratch_dir().join("reports").join(&batch.name);
         std::fs::create_dir_all(&reports_dir)?;
         let report_file = reports_dir.join(format!("{}.jsonl", exercise.package));
-        let _ = std::fs::remove_file(&report_file);
-        let _ = std::fs::remove_file(report_file.with_extension("timeline.jsonl"));
         let workspace_root = batch
             .manifest
             .parent()
@@ -173,7 +171,7 @@ impl Tested {
         let limit = options
             .timeout
             .unwrap_or_else(|| exercise_timeout(exercise));
-        let mut package = PackageRun {
+        let package = PackageRun {
             executables,
             package_dir: dir.to_path_buf(),
             workspace_root,
@@ -182,15 +180,7 @@ impl Tested {
             options: loom::run_options(exercise, options).into_owned(),
             one_test: batch.one_test.get(&exercise.rel).cloned(),
         };
-        let mut first = passes::first_pass(&package)?;
-        if package.one_test.is_some() && !first.failed {
-            // The one test let it through: run every test built, so that the verdict is
-            // never weaker than a full run's (the caller sees which test failed).
-            package.one_test = None;
-            let _ = std::fs::remove_file(&package.report_file);
-            let _ = std::fs::remove_file(package.report_file.with_extension("timeline.jsonl"));
-            first = passes::first_pass(&package)?;
-        }
+        let first = passes::first_pass(&package)?;
         Ok(Tested {
             exercise: exercise.clone(),
             spent: started.elapsed(),

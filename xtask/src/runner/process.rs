@@ -30,8 +30,8 @@ pub(super) fn run_tests(
         // One test at a time: timing tests must not compete for the cores.
         cmd.arg("--test-threads=1");
         match pass {
-            Pass::ClockFree => {
-                if let Some(test) = &package.one_test {
+            Pass::ClockFree(only) => {
+                if let Some(test) = only {
                     cmd.args(["--exact", test]);
                 }
                 cmd.env(test_support::timing::LATER_VAR, "later");
